@@ -1,0 +1,26 @@
+"""The nntc passes, one module per pass, registered lazily by their kebab-case name.
+
+A pass named `foo-bar` lives in `passes/foo_bar.py`. To add one, write the module and add an entry
+to `_PASS_CLASSES` below; `nntc-opt --help` and `-p` pick it up from here.
+"""
+
+import importlib
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+
+# pass name -> (module under nntc.passes, class name)
+_PASS_CLASSES: dict[str, tuple[str, str]] = {
+}
+
+
+def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Return `{pass name: factory}` for every nntc pass; the factory imports the pass module."""
+
+    def factory(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+        def load() -> type[ModulePass]:
+            return getattr(importlib.import_module(f"nntc.passes.{module}"), cls)
+
+        return load
+
+    return {name: factory(module, cls) for name, (module, cls) in _PASS_CLASSES.items()}

@@ -1,0 +1,74 @@
+"""Every hardware number of the SOPHGO BM1684X, in one place.
+
+Sources: `shared/bm1684x/hardware.md` and `isa.md` §7 (TPU-MLIR's BM1684X.h and debugger memory
+map). Passes, the encoder and the simulator import these names; no other module may carry its own
+copy of a hardware number.
+"""
+
+from dataclasses import dataclass
+
+CHIP_NAME = "BM1684X"
+
+# --- compute ---------------------------------------------------------------------------------
+NPU_NUM = 64
+"""Lanes (NPUs). Channel c of a local tensor starting at lane s lives on lane (c + s) % NPU_NUM."""
+EU_BYTES = 64
+"""Width of the elementwise unit of one lane, in bytes."""
+CUBE_NUM_BY_BITS = {4: 128, 8: 64, 16: 32, 32: 1}
+"""Input channels a conv/matmul step reduces over, by element width in bits."""
+CLOCK_HZ = 1_000_000_000
+"""TIU and GDMA clock: one cycle is one nanosecond."""
+
+
+def eu_num(bits: int) -> int:
+    """Elements of `bits` width that one lane's EU processes per step (64 for int8, 16 for f32)."""
+    return EU_BYTES * 8 // bits
+
+
+def cube_num(bits: int) -> int:
+    """Input-channel parallelism of the cube for elements of `bits` width."""
+    return CUBE_NUM_BY_BITS[bits]
+
+
+# --- local memory ----------------------------------------------------------------------------
+LMEM_BASE = 0x0800_0000
+LMEM_BYTES_PER_LANE = 256 * 1024
+LMEM_BANKS = 16
+LMEM_BANK_BYTES = LMEM_BYTES_PER_LANE // LMEM_BANKS
+LMEM_BYTES = LMEM_BYTES_PER_LANE * NPU_NUM
+
+# --- other address regions -------------------------------------------------------------------
+STATIC_MEM_BASE = 0x0900_0000
+STATIC_MEM_BYTES = 16 * 1024
+L2_SRAM_BASE = 0x1000_0000
+L2_SRAM_BYTES = 0x1F_B000
+GMEM_BASE = 0x1_0000_0000
+GMEM_BYTES = 8 * 1024**3
+GMEM_ALIGNMENT = 0x1000
+"""Global tensors and weights are placed on 4 KiB boundaries."""
+DMA_PREFERRED_ALIGNMENT = 512
+
+# --- memory system timing --------------------------------------------------------------------
+DEFAULT_DDR_BANDWIDTH_GBPS = 64.0
+"""No primary source; the commonly quoted LPDDR4X figure. A parameter: see `ChipTiming`."""
+
+
+@dataclass(frozen=True)
+class ChipTiming:
+    """The timing parameters a user may change (the DDR bandwidth is not documented)."""
+
+    ddr_bandwidth_gbps: float = DEFAULT_DDR_BANDWIDTH_GBPS
+
+    @property
+    def ddr_bytes_per_cycle(self) -> float:
+        return self.ddr_bandwidth_gbps * 1e9 / CLOCK_HZ
+
+
+def lmem_lane(local_addr: int) -> int:
+    """Start lane of a local operand at byte offset `local_addr` (0 .. LMEM_BYTES - 1)."""
+    return local_addr // LMEM_BYTES_PER_LANE
+
+
+def lmem_bank(local_addr: int) -> int:
+    """Bank (0 .. LMEM_BANKS - 1) of a local byte offset inside its lane."""
+    return (local_addr % LMEM_BYTES_PER_LANE) // LMEM_BANK_BYTES
