@@ -1,20 +1,139 @@
-"""`nntc-opt`: run pass pipelines on nntc IR, like mlir-opt and xdsl-opt."""
+"""`nntc-opt`: run pass pipelines on nntc IR, like mlir-opt and xdsl-opt.
 
+It is xDSL's `xdsl-opt` (every upstream dialect, pass, flag and target) with the nntc dialects,
+passes and targets registered lazily, plus what mlir-opt users type every day:
+`--mlir-print-ir-before/after(-all)`, `--mlir-timing`, and `--verify-diagnostics` with MLIR's
+`// expected-error @+1 {{...}}` semantics. It loads the side-car weight store of its input and
+writes the updated store next to `-o`. Errors are one located line (plus the source line) on
+stderr and a non-zero exit code; `--debug` shows the Python traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Attribute, Operation
+from xdsl.parser import Parser
+from xdsl.passes import ModulePass, get_pass_option_infos
+from xdsl.printer import Printer
+from xdsl.utils.arg_spec import parse_pipeline, parse_spec
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
+from xdsl.utils.lexer import Span
 from xdsl.xdsl_opt_main import xDSLOptMain
+
+from nntc.diagnostics import (
+    Diagnostic,
+    UsageError,
+    check_expected_diagnostics,
+    closest_name,
+    format_diagnostic,
+    parse_expected_diagnostics,
+)
+
+SPLIT_MARKER = "// -----"
+
+
+class LocatingParser(Parser):
+    """A parser that remembers where each operation starts, for located verifier errors."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.op_spans: dict[Operation, Span] = {}
+
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span
+        op = super().parse_operation()
+        self.op_spans[op] = start
+        return op
+
+
+@dataclass
+class _Chunk:
+    text: str
+    first_line: int  # 0-based line of the chunk's first line in the input file
+
+
+@dataclass
+class _Timing:
+    """Wall time per stage, summed over the chunks, in the order the stages first ran."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def report(self) -> str:
+        total = sum(self.seconds.values())
+        rule = "===" + "-" * 73 + "==="
+        lines = [
+            rule,
+            "Execution time report".center(79),
+            rule,
+            f"  Total Execution Time: {total:.4f} seconds",
+            "",
+            "  ----Wall Time----  ----Name----",
+        ]
+        for stage, seconds in self.seconds.items():
+            share = 100.0 * seconds / total if total else 0.0
+            lines.append(f"  {seconds:9.4f} ({share:5.1f}%)  {stage}")
+        lines.append(f"  {total:9.4f} (100.0%)  Total")
+        return "\n".join(lines) + "\n"
 
 
 class NntcOptMain(xDSLOptMain):
     version_format = "nntc-opt (xdsl {xdsl_version})"
 
+    def __init__(self, args: Sequence[str] | None = None):
+        # The body of xDSLOptMain.__init__, with nntc's error handling: a bad target, pass or
+        # option is one line naming it and the closest registered name, not an argparse dump.
+        self.available_frontends = {}
+        self.available_passes = {}
+        self.available_targets = {}
+        self.ctx = Context()
+        self.register_all_dialects()
+        self.register_all_frontends()
+        self.register_all_passes()
+        self.register_all_targets()
+
+        arg_parser = argparse.ArgumentParser(
+            prog="nntc-opt",
+            description="nntc modular optimizer driver: parse IR, run a pass pipeline, print it",
+            epilog=self._nntc_passes_help(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        self.register_all_arguments(arg_parser)
+        self.args = arg_parser.parse_args(args=args)
+
+        target_name = parse_spec(self.args.target).name
+        if target_name not in self.available_targets:
+            raise UsageError(
+                f"unknown target '{target_name}'"
+                + closest_name(target_name, self.available_targets)
+            )
+        self.ctx.allow_unregistered = self.args.allow_unregistered_dialect
+        if self.args.disable_verify:
+            from xdsl.xdsl_opt_main import _empty_post_init
+
+            Attribute.__post_init__ = _empty_post_init  # type: ignore[method-assign]
+        self.setup_pipeline()
+
+    # --- registries ---------------------------------------------------------------------------
     def register_all_dialects(self) -> None:
         super().register_all_dialects()
         from nntc.dialects import get_all_dialects
 
         known = set(self.ctx.registered_dialect_names)
         for name, factory in get_all_dialects().items():
-            if name not in known:
+            if name not in known:  # an installed xdsl plugin may have registered it already
                 self.ctx.register_dialect(name, factory)
 
     def register_all_passes(self) -> None:
@@ -30,9 +149,322 @@ class NntcOptMain(xDSLOptMain):
 
         self.available_targets.update(get_all_targets())
 
+    @staticmethod
+    def _nntc_passes_help() -> str:
+        from nntc.passes import get_all_passes
+
+        lines = ["nntc passes (use with -p; options in braces, e.g. -p 'pass{opt=1}'):"]
+        for name, factory in sorted(get_all_passes().items()):
+            try:
+                doc = (factory().__doc__ or "").strip().splitlines()
+            except ImportError:
+                doc = ["(cannot be imported)"]
+            lines.append(f"  {name:<28} {doc[0] if doc else ''}")
+        return "\n".join(lines)
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.add_argument(
+            "--mlir-print-ir-after-all",
+            action="store_true",
+            help="print the IR to stderr after every pass",
+        )
+        arg_parser.add_argument(
+            "--mlir-print-ir-before",
+            action="append",
+            default=[],
+            metavar="PASS",
+            help="print the IR to stderr before each run of PASS (repeatable, or comma-separated)",
+        )
+        arg_parser.add_argument(
+            "--mlir-print-ir-after",
+            action="append",
+            default=[],
+            metavar="PASS",
+            help="print the IR to stderr after each run of PASS (repeatable, or comma-separated)",
+        )
+        arg_parser.add_argument(
+            "--mlir-timing",
+            action="store_true",
+            help="print a per-pass wall-time table with a total to stderr",
+        )
+        arg_parser.add_argument(
+            "--debug",
+            action="store_true",
+            help="show Python tracebacks for errors instead of one-line messages",
+        )
+        # xdsl-opt's --verify-diagnostics only prints the error; ours checks MLIR annotations.
+        for action in arg_parser._actions:
+            if "--verify-diagnostics" in action.option_strings:
+                action.help = (
+                    "check the diagnostics against `// expected-error @+N {{text}}` "
+                    "annotations in the input, as mlir-opt does; exit 1 on any mismatch"
+                )
+
+    # --- pipeline -----------------------------------------------------------------------------
+    def setup_pipeline(self) -> None:
+        try:
+            specs = parse_pipeline(self.args.passes)
+        except ArgSpecParseError as err:
+            raise UsageError(f"malformed pass pipeline '{self.args.passes}': {err}") from None
+        passes: list[ModulePass] = []
+        for spec in specs:
+            factory = self.available_passes.get(spec.name)
+            if factory is None:
+                raise UsageError(
+                    f"unknown pass '{spec.name}'" + closest_name(spec.name, self.available_passes)
+                )
+            pass_cls = factory()
+            known = [info.name for info in get_pass_option_infos(pass_cls)]
+            for option in spec.normalize_parameter_names().parameters:
+                if option not in known:
+                    hint = closest_name(option, known) if known else " (it takes no options)"
+                    raise UsageError(f"unknown option '{option}' for pass '{spec.name}'{hint}")
+            try:
+                passes.append(pass_cls.from_pass_spec(spec))
+            except Exception as err:  # xdsl raises plain exceptions for ill-typed values
+                raise UsageError(f"bad options for pass '{spec.name}': {err}") from None
+        self.passes = passes
+        for flag in ("mlir_print_ir_before", "mlir_print_ir_after"):
+            names = {n for item in getattr(self.args, flag) for n in item.split(",") if n}
+            for name in names:
+                if name not in self.available_passes:
+                    raise UsageError(
+                        f"unknown pass '{name}' in --{flag.replace('_', '-')}"
+                        + closest_name(name, self.available_passes)
+                    )
+            setattr(self, f"_{flag}", names)
+
+    # --- running ------------------------------------------------------------------------------
+    def run(self) -> int:  # type: ignore[override]
+        timing = _Timing()
+        source = self._read_input()
+        chunks = self._split(source)
+        outputs: list[str] = []
+        failed = False
+        for chunk in chunks:
+            output, ok = self._process_chunk(chunk, timing)
+            failed |= not ok
+            if output is not None:
+                outputs.append(output)
+        text = f"{SPLIT_MARKER}\n".join(outputs)
+        if self.args.output_file is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        elif not failed:
+            _write_atomically(Path(self.args.output_file), text)
+        if self.args.mlir_timing:
+            sys.stderr.write(timing.report())
+        return 1 if failed else 0
+
+    def _read_input(self) -> str:
+        path = self.args.input_file
+        if path is None or path == "-":
+            return sys.stdin.read()
+        try:
+            return Path(path).read_text()
+        except OSError as err:
+            raise UsageError(f"cannot read input file '{path}': {err.strerror}") from None
+
+    def _split(self, source: str) -> list[_Chunk]:
+        if not self.args.split_input_file:
+            return [_Chunk(source, 0)]
+        chunks: list[_Chunk] = []
+        current: list[str] = []
+        first = 0
+        for number, line in enumerate(source.splitlines(keepends=True)):
+            if line.strip() == SPLIT_MARKER:
+                chunks.append(_Chunk("".join(current), first))
+                current, first = [], number + 1
+            else:
+                current.append(line)
+        chunks.append(_Chunk("".join(current), first))
+        return chunks
+
+    @property
+    def _input_name(self) -> str:
+        return self.args.input_file or "<stdin>"
+
+    def _process_chunk(self, chunk: _Chunk, timing: _Timing) -> tuple[str | None, bool]:
+        """Parse, verify, transform and print one chunk. Returns (output or None, success)."""
+        # Offsetting the text by blank lines keeps every span's line number file-relative.
+        text = "\n" * chunk.first_line + chunk.text
+        diagnostics: list[Diagnostic] = []
+        module = self._parse_verify_transform(text, timing, diagnostics)
+        output = None
+        if module is not None and not diagnostics:
+            started = time.perf_counter()
+            try:
+                output = self._emit(module)
+            except DiagnosticException as err:
+                diagnostics.append(Diagnostic(None, None, f"{err}".splitlines()[0]))
+            timing.add("Output", time.perf_counter() - started)
+        if self.args.verify_diagnostics:
+            expected = parse_expected_diagnostics(text)
+            problems = check_expected_diagnostics(expected, diagnostics, self._input_name)
+            for problem in problems:
+                sys.stderr.write(problem + "\n")
+            return output, not problems
+        for diagnostic in diagnostics:
+            sys.stderr.write(format_diagnostic(diagnostic, self._input_name, text))
+        return output, not diagnostics
+
+    def _parse_verify_transform(
+        self, text: str, timing: _Timing, diagnostics: list[Diagnostic]
+    ) -> ModuleOp | None:
+        started = time.perf_counter()
+        parser = LocatingParser(self.ctx, text, self._input_name)
+        try:
+            module = parser.parse_module(not self.args.no_implicit_module)
+        except ParseError as err:
+            location = err.span.get_location()
+            diagnostics.append(Diagnostic(location.line, location.col, err.msg))
+            return None
+        except DiagnosticException as err:  # an attribute verifier failing while parsing
+            location = parser._current_token.span.get_location()
+            diagnostics.append(Diagnostic(location.line, location.col, str(err)))
+            return None
+        timing.add("Parser", time.perf_counter() - started)
+
+        ir_path = Path(self.args.input_file) if self.args.input_file else None
+        try:
+            from nntc.targets.weight_store import WeightStoreError, load_weight_store
+
+            load_weight_store(module, ir_path)
+        except WeightStoreError as err:
+            diagnostics.append(Diagnostic(None, None, str(err)))
+            return None
+
+        started = time.perf_counter()
+        ok = self._verify(module, parser.op_spans, diagnostics)
+        timing.add("Verifier", time.perf_counter() - started)
+        if not ok:
+            return None
+
+        for pass_ in self.passes:
+            self._maybe_print(pass_, module, "Before")
+            started = time.perf_counter()
+            try:
+                pass_.apply(self.ctx, module)
+            except DiagnosticException as err:
+                diagnostics.append(Diagnostic(None, None, f"pass '{pass_.name}' failed: {err}"))
+                return None
+            timing.add(str(pass_.name), time.perf_counter() - started)
+            started = time.perf_counter()
+            ok = self._verify(module, {}, diagnostics, after_pass=pass_.name)
+            timing.add("Verifier", time.perf_counter() - started)
+            if not ok:
+                return None
+            self._maybe_print(pass_, module, "After")
+        return module
+
+    def _verify(
+        self,
+        module: ModuleOp,
+        spans: dict[Operation, Span],
+        diagnostics: list[Diagnostic],
+        after_pass: str | None = None,
+    ) -> bool:
+        """Verify op by op so that a failure is reported at the op that failed."""
+        if self.args.disable_verify:
+            return True
+        for op in module.walk():
+            try:
+                op.verify(verify_nested_ops=False)
+            except DiagnosticException as err:
+                message = f"'{op.name}' op {str(err).splitlines()[0]}"
+                if after_pass is not None:
+                    message += f" (after pass '{after_pass}')"
+                span = spans.get(op)
+                if span is not None:
+                    location = span.get_location()
+                    diagnostics.append(Diagnostic(location.line, location.col, message))
+                else:
+                    diagnostics.append(Diagnostic(None, None, message, op=op))
+                return False
+        try:
+            module.verify()
+        except DiagnosticException as err:
+            diagnostics.append(Diagnostic(None, None, str(err).splitlines()[0]))
+            return False
+        return True
+
+    def _maybe_print(self, pass_: ModulePass, module: ModuleOp, when: str) -> None:
+        selected = self._mlir_print_ir_before if when == "Before" else self._mlir_print_ir_after
+        if pass_.name in selected or (when == "After" and self.args.mlir_print_ir_after_all):
+            sys.stderr.write(f"// -----// IR Dump {when} {pass_.name} //----- //\n")
+            Printer(stream=sys.stderr).print_op(module)
+            sys.stderr.write("\n\n")
+
+    def _emit(self, module: ModuleOp) -> str:
+        self._write_weight_store(module)
+        return self.output_resulting_program(module)
+
+    def _write_weight_store(self, module: ModuleOp) -> None:
+        """Save changed weights next to `-o`; keep pointing at the input store otherwise."""
+        from nntc.targets.weight_store import (
+            WEIGHTS_ATTR,
+            numpy_to_dense,
+            weight_ops,
+            weight_store_of,
+        )
+
+        store = weight_store_of(module)
+        ops = weight_ops(module)
+        used = {op.properties["weight_name"].data for op in ops}  # type: ignore[union-attr]
+        out = Path(self.args.output_file) if self.args.output_file else None
+        stored = [n for n in used if n in store]
+        if store.dirty and out is not None and stored:
+            npz = out.with_suffix(".npz")
+            store.save(npz, stored)
+            module.attributes[WEIGHTS_ATTR] = StringAttr(npz.name)
+            return
+        if store.dirty and out is None:
+            # stdout carries no side-car: changed weights travel inline instead.
+            for op in ops:
+                name = op.properties["weight_name"].data  # type: ignore[union-attr]
+                if name in store.changed and "value" not in op.properties:
+                    op.properties["value"] = numpy_to_dense(store[name], op.results[0].type)  # type: ignore[arg-type]
+        if store.path is not None and stored:
+            base = out.parent if out is not None else Path.cwd()
+            module.attributes[WEIGHTS_ATTR] = StringAttr(
+                os.path.relpath(store.path.resolve(), base.resolve())
+            )
+        elif WEIGHTS_ATTR in module.attributes and not stored:
+            del module.attributes[WEIGHTS_ATTR]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
 
 def main(args: Sequence[str] | None = None) -> None:
-    NntcOptMain(description="nntc modular optimizer driver", args=args).run()
+    debug = "--debug" in (sys.argv[1:] if args is None else args)
+    try:
+        code = NntcOptMain(args=args).run()
+    except UsageError as err:
+        if debug:
+            raise
+        sys.stderr.write(f"nntc-opt: error: {err}\n")
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as err:  # anything unexpected: one line, unless the user asked for more
+        if debug:
+            raise
+        sys.stderr.write(f"nntc-opt: error: {type(err).__name__}: {err}\n".replace("\n\n", "\n"))
+        sys.stderr.write("nntc-opt: note: run again with --debug for the Python traceback\n")
+        code = 1
+    sys.exit(code)
 
 
 if __name__ == "__main__":

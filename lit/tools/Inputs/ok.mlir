@@ -1,0 +1,3 @@
+func.func @ok(%a: i32) -> i32 {
+  func.return %a : i32
+}
