@@ -48,6 +48,14 @@ GMEM_ALIGNMENT = 0x1000
 """Global tensors and weights are placed on 4 KiB boundaries."""
 DMA_PREFERRED_ALIGNMENT = 512
 
+# --- command queues (isa.md §3.3) ------------------------------------------------------------
+CMD_QUEUE_ALIGN_BYTES = 128
+"""A TIU or GDMA command stream is zero-padded after its end command to this multiple, counted
+from the stream's start (the runtime reads the last command as align_up(end, 128) - offset)."""
+CMD_QUEUE_MAX_TAIL_BYTES = 128
+"""A decoder stops after an engine's system command only if at most this many bytes, all zero,
+are left (the vendor debugger tests `remaining_bits < 1025`)."""
+
 # --- memory system timing --------------------------------------------------------------------
 DEFAULT_DDR_BANDWIDTH_GBPS = 64.0
 """No primary source; the commonly quoted LPDDR4X figure. A parameter: see `ChipTiming`."""
