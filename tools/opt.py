@@ -48,10 +48,21 @@ class LocatingParser(Parser):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.op_spans: dict[Operation, Span] = {}
+        self._open_ops: list[Span] = []
+        self.failing_op_span: Span | None = None
+        """Start of the innermost op being parsed when a verifier raised during parsing."""
 
     def parse_operation(self) -> Operation:
         start = self._current_token.span
-        op = super().parse_operation()
+        self._open_ops.append(start)
+        try:
+            op = super().parse_operation()
+        except DiagnosticException:
+            if self.failing_op_span is None:
+                self.failing_op_span = start
+            raise
+        finally:
+            self._open_ops.pop()
         self.op_spans[op] = start
         return op
 
@@ -297,7 +308,7 @@ class NntcOptMain(xDSLOptMain):
             try:
                 output = self._emit(module)
             except DiagnosticException as err:
-                diagnostics.append(Diagnostic(None, None, f"{err}".splitlines()[0]))
+                diagnostics.append(Diagnostic(None, None, _one_line(err)))
             timing.add("Output", time.perf_counter() - started)
         if self.args.verify_diagnostics:
             expected = parse_expected_diagnostics(text)
@@ -320,9 +331,10 @@ class NntcOptMain(xDSLOptMain):
             location = err.span.get_location()
             diagnostics.append(Diagnostic(location.line, location.col, err.msg))
             return None
-        except DiagnosticException as err:  # an attribute verifier failing while parsing
-            location = parser._current_token.span.get_location()
-            diagnostics.append(Diagnostic(location.line, location.col, str(err)))
+        except DiagnosticException as err:  # a type or attribute verifier failing while parsing
+            span = parser.failing_op_span or parser._current_token.span
+            location = span.get_location()
+            diagnostics.append(Diagnostic(location.line, location.col, _one_line(err)))
             return None
         timing.add("Parser", time.perf_counter() - started)
 
@@ -372,7 +384,7 @@ class NntcOptMain(xDSLOptMain):
             try:
                 op.verify(verify_nested_ops=False)
             except DiagnosticException as err:
-                message = f"'{op.name}' op {str(err).splitlines()[0]}"
+                message = f"'{op.name}' op {_one_line(err)}"
                 if after_pass is not None:
                     message += f" (after pass '{after_pass}')"
                 span = spans.get(op)
@@ -385,7 +397,7 @@ class NntcOptMain(xDSLOptMain):
         try:
             module.verify()
         except DiagnosticException as err:
-            diagnostics.append(Diagnostic(None, None, str(err).splitlines()[0]))
+            diagnostics.append(Diagnostic(None, None, _one_line(err)))
             return False
         return True
 
@@ -432,6 +444,11 @@ class NntcOptMain(xDSLOptMain):
             )
         elif WEIGHTS_ATTR in module.attributes and not stored:
             del module.attributes[WEIGHTS_ATTR]
+
+
+def _one_line(err: Exception) -> str:
+    """xDSL's constraint messages span lines ("... does not verify:" then the reason): join them."""
+    return " ".join(line.strip() for line in str(err).splitlines() if line.strip())
 
 
 def _write_atomically(path: Path, text: str) -> None:

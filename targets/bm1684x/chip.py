@@ -80,3 +80,17 @@ def lmem_lane(local_addr: int) -> int:
 def lmem_bank(local_addr: int) -> int:
     """Bank (0 .. LMEM_BANKS - 1) of a local byte offset inside its lane."""
     return (local_addr % LMEM_BYTES_PER_LANE) // LMEM_BANK_BYTES
+
+# --- simulator cost model (isa.md has no timings; these are documented modelling choices) -------
+TIU_STARTUP_CYCLES = 32
+"""Fixed cost of issuing one TIU command (decode, operand fetch set-up); no primary source."""
+CONV_POINTS_PER_CYCLE_BY_BITS = {4: 4, 8: 4, 16: 4, 32: 16}
+"""Output points one lane's cube produces per cycle, by element width: derived from the vendor's
+peak figures (64 lanes x cube_num x points x 2 ops x 1 GHz = 32.8 TOPS int8, 16.4 TFLOPS fp16,
+2.05 TFLOPS fp32)."""
+GDMA_LATENCY_CYCLES = 256
+"""Fixed cost of one GDMA command (descriptor fetch and DDR round trip); no primary source."""
+GDMA_BURST_BYTES = 64
+"""A contiguous run of a DMA is moved in whole bursts of this many bytes."""
+GDMA_SMALL_TRANSFER_PENALTY_CYCLES = 64
+"""Extra cycles for a GDMA command moving fewer than DMA_PREFERRED_ALIGNMENT bytes."""
