@@ -107,6 +107,7 @@ class WeightStore:
         try:
             with os.fdopen(fd, "wb") as stream:
                 _write_npz_deterministic(stream, arrays)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -116,6 +117,12 @@ class WeightStore:
         self._npz = None
         self._arrays.update(arrays)
         self._changed.clear()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_npz_deterministic(stream: object, arrays: dict[str, np.ndarray]) -> None:
