@@ -377,7 +377,11 @@ class NntcOptMain(xDSLOptMain):
         diagnostics: list[Diagnostic],
         after_pass: str | None = None,
     ) -> bool:
-        """Verify op by op so that a failure is reported at the op that failed."""
+        """Verify op by op so that a failure is reported at the op that failed.
+
+        An op before its contents, as mlir-opt does, so that a container reports a malformed body
+        (e.g. a missing terminator) in its own words.
+        """
         if self.args.disable_verify:
             return True
         for op in module.walk():
