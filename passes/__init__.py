@@ -10,8 +10,7 @@ from collections.abc import Callable
 from xdsl.passes import ModulePass
 
 # pass name -> (module under nntc.passes, class name)
-_PASS_CLASSES: dict[str, tuple[str, str]] = {
-}
+_PASS_CLASSES: dict[str, tuple[str, str]] = {}
 
 
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:

@@ -81,6 +81,7 @@ def lmem_bank(local_addr: int) -> int:
     """Bank (0 .. LMEM_BANKS - 1) of a local byte offset inside its lane."""
     return (local_addr % LMEM_BYTES_PER_LANE) // LMEM_BANK_BYTES
 
+
 # --- simulator cost model (isa.md has no timings; these are documented modelling choices) -------
 TIU_STARTUP_CYCLES = 32
 """Fixed cost of issuing one TIU command (decode, operand fetch set-up); no primary source."""
