@@ -10,7 +10,9 @@ from collections.abc import Callable
 from xdsl.passes import ModulePass
 
 # pass name -> (module under nntc.passes, class name)
-_PASS_CLASSES: dict[str, tuple[str, str]] = {}
+_PASS_CLASSES: dict[str, tuple[str, str]] = {
+    "fold-constants": ("fold_constants", "FoldConstantsPass"),
+}
 
 
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:

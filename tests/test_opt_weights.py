@@ -79,3 +79,37 @@ def test_missing_store_is_one_clean_error(example: Path) -> None:
     assert result.returncode == 1
     assert "resnet_block.npz: weight store not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+FOLDABLE = """builtin.module attributes {nntc.weights = "w.npz"} {
+  func.func @main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+    %a = top.weight "a" : tensor<4xf32>
+    %b = top.weight "b" : tensor<4xf32>
+    %s = top.mul %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> loc("gamma")
+    %y = top.add %x, %s, %b : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+    func.return %y : tensor<1x4xf32>
+  }
+}
+"""
+
+
+def test_changed_weights_are_written_next_to_the_output(tmp_path: Path) -> None:
+    a = np.array([1, 2, 3, 4], np.float32)
+    b = np.array([0.5, -1, 2, 0], np.float32)
+    np.savez(tmp_path / "w.npz", a=a, b=b, unused=np.zeros(2, np.float32))
+    (tmp_path / "in.mlir").write_text(FOLDABLE)
+    out = tmp_path / "out" / "folded.mlir"
+    out.parent.mkdir()
+    result = nntc_opt("in.mlir", "-p", "fold-constants", "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert 'nntc.weights = "folded.npz"' in text
+    assert 'top.weight "gamma"' in text and 'top.weight "a"' not in text
+    written = np.load(out.with_suffix(".npz"))
+    assert sorted(written.files) == ["b", "gamma"]  # only what the output still uses
+    np.testing.assert_array_equal(written["gamma"], a * b)
+    np.testing.assert_array_equal(written["b"], b)
+    # Folding twice gives byte-identical files.
+    again = tmp_path / "out" / "again.mlir"
+    nntc_opt("in.mlir", "-p", "fold-constants", "-o", str(again), cwd=tmp_path)
+    assert again.with_suffix(".npz").read_bytes() == out.with_suffix(".npz").read_bytes()
