@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 from xdsl.context import Context
@@ -26,7 +27,12 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass, get_pass_option_infos
 from xdsl.printer import Printer
 from xdsl.utils.arg_spec import parse_pipeline, parse_spec
-from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
+from xdsl.utils.exceptions import (
+    ArgSpecParseError,
+    DiagnosticException,
+    ParseError,
+    ShrinkException,
+)
 from xdsl.utils.lexer import Span
 from xdsl.xdsl_opt_main import xDSLOptMain
 
@@ -248,6 +254,17 @@ class NntcOptMain(xDSLOptMain):
 
     # --- running ------------------------------------------------------------------------------
     def run(self) -> int:  # type: ignore[override]
+        if self.args.shrink:  # xdsl-opt's protocol with the shrinkray reducer
+            try:
+                self._run()
+            except ShrinkException:
+                print("Success, can shrink")
+                return 0
+            print("Failure, can't shrink")
+            return 1
+        return self._run()
+
+    def _run(self) -> int:
         timing = _Timing()
         source = self._read_input()
         chunks = self._split(source)
@@ -324,10 +341,18 @@ class NntcOptMain(xDSLOptMain):
         self, text: str, timing: _Timing, diagnostics: list[Diagnostic]
     ) -> ModuleOp | None:
         started = time.perf_counter()
+        frontend = self._frontend()
+        if frontend != "mlir":  # another registered frontend, chosen by -f or the file extension
+            module = self.available_frontends[frontend](BytesIO(text.encode()))
+            timing.add("Parser", time.perf_counter() - started)
+            return self._transform(module, {}, timing, diagnostics)
         parser = LocatingParser(self.ctx, text, self._input_name)
         try:
             module = parser.parse_module(not self.args.no_implicit_module)
         except ParseError as err:
+            if self.args.parsing_diagnostics:  # xdsl-opt's flag: print the error, succeed
+                print(err)
+                return None
             location = err.span.get_location()
             diagnostics.append(Diagnostic(location.line, location.col, err.msg))
             return None
@@ -347,13 +372,30 @@ class NntcOptMain(xDSLOptMain):
             diagnostics.append(Diagnostic(None, None, str(err)))
             return None
 
+        return self._transform(module, parser.op_spans, timing, diagnostics)
+
+    def _frontend(self) -> str:
+        if self.args.frontend:
+            return self.args.frontend
+        extension = Path(self.args.input_file or "x.mlir").suffix.removeprefix(".")
+        # Unknown extensions are read as MLIR text, which is what IR files of any name hold.
+        return extension if extension in self.available_frontends else "mlir"
+
+    def _transform(
+        self,
+        module: ModuleOp,
+        spans: dict[Operation, Span],
+        timing: _Timing,
+        diagnostics: list[Diagnostic],
+    ) -> ModuleOp | None:
+        """Verify, then run the pipeline, verifying after each pass."""
         started = time.perf_counter()
-        ok = self._verify(module, parser.op_spans, diagnostics)
+        ok = self._verify(module, spans, diagnostics)
         timing.add("Verifier", time.perf_counter() - started)
         if not ok:
             return None
 
-        for pass_ in self.passes:
+        for index, pass_ in enumerate(self.passes):
             self._maybe_print(pass_, module, "Before")
             started = time.perf_counter()
             try:
@@ -361,13 +403,20 @@ class NntcOptMain(xDSLOptMain):
             except DiagnosticException as err:
                 diagnostics.append(Diagnostic(None, None, f"pass '{pass_.name}' failed: {err}"))
                 return None
-            timing.add(str(pass_.name), time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            timing.add(str(pass_.name), elapsed)
+            if self.args.time_passes:  # xdsl-opt's format, on stdout
+                print(f"Pass {pass_.name} took {elapsed} seconds")
             started = time.perf_counter()
             ok = self._verify(module, {}, diagnostics, after_pass=pass_.name)
             timing.add("Verifier", time.perf_counter() - started)
             if not ok:
                 return None
             self._maybe_print(pass_, module, "After")
+            if self.args.print_between_passes and index + 1 < len(self.passes):
+                print(f"IR after {pass_.name}:")
+                Printer(stream=sys.stdout).print_op(module)
+                print("\n\n")
         return module
 
     def _verify(

@@ -3,6 +3,12 @@
 // RUN: nntc-opt %s -p canonicalize,cse --mlir-print-ir-after-all 2>&1 >/dev/null | filecheck %s --check-prefix=ALL
 // RUN: nntc-opt %s -p canonicalize,cse --mlir-timing 2>&1 >/dev/null | filecheck %s --check-prefix=TIME
 // RUN: nntc-opt %s -p canonicalize | filecheck %s
+// xdsl-opt's own flags still work:
+// RUN: nntc-opt %s -p canonicalize,cse --time-passes --print-between-passes | filecheck %s --check-prefix=XDSL
+
+// XDSL: Pass canonicalize took {{.*}} seconds
+// XDSL: IR after canonicalize:
+// XDSL: Pass cse took {{.*}} seconds
 
 // DUMP:      // -----// IR Dump After canonicalize //----- //
 // DUMP-NEXT: builtin.module {
