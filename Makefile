@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 # The best end-to-end job that exists today: a canonicalization pipeline on a hand-written
 # ResNet-18 stem block, with the pass timing table.
 run: $(STAMP)
+	mkdir -p build
 	$(BIN)/nntc-opt examples/resnet_block.mlir -p canonicalize --mlir-timing -o build/resnet_block.canonical.mlir
 	@echo "wrote build/resnet_block.canonical.mlir"
 
