@@ -53,6 +53,7 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
+    var_result_def,
 )
 from xdsl.parser import Parser
 from xdsl.pattern_rewriter import RewritePattern
@@ -135,6 +136,11 @@ def _check_count(name: str, values: Sequence[int | float], count: int, why: str)
 def _check_all(name: str, values: Sequence[int], minimum: int) -> None:
     if any(v < minimum for v in values):
         raise VerifyException(f"expected {name} values >= {minimum}, got {_fmt(values)}")
+
+
+def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise VerifyException(f'expected {name} to be one of {", ".join(allowed)}, got "{value}"')
 
 
 def _broadcasts_to(shape: Shape, target: Shape) -> bool:
@@ -867,11 +873,8 @@ class ReluOp(IRDLOperation):
             raise VerifyException(f"expected relu_limit > 0, got {limit}")
 
 
-@irdl_op_definition
-class SoftmaxOp(IRDLOperation):
-    """Softmax along `axis` (negative counts from the end, as in ONNX)."""
-
-    name = "top.softmax"
+class AxisOp(IRDLOperation, ABC):
+    """Shared definition of ops that normalize along one `axis` (negative counts from the end)."""
 
     T: ClassVar = VarConstraint("T", F32Tensor)
     input = operand_def(T)
@@ -903,6 +906,20 @@ class SoftmaxOp(IRDLOperation):
 
     def verify_(self) -> None:
         _normalize_axis(self.axis_value, len(_static_shape(self.input, "input")))
+
+
+@irdl_op_definition
+class SoftmaxOp(AxisOp):
+    """Softmax along `axis` (ONNX Softmax, opset 13 semantics: one axis, not a flattened 2-D)."""
+
+    name = "top.softmax"
+
+
+@irdl_op_definition
+class LogSoftmaxOp(AxisOp):
+    """`log(softmax(x))` along `axis` (ONNX LogSoftmax, opset 13 semantics)."""
+
+    name = "top.log_softmax"
 
 
 class PoolOp(ReluFusibleOp, ABC):
@@ -1034,11 +1051,8 @@ class AvgPoolOp(PoolOp):
         return bool(self.count_include_pad.value.data)
 
 
-@irdl_op_definition
-class GlobalAvgPoolOp(IRDLOperation):
-    """Mean over all spatial dimensions: (N, C, H, W) -> (N, C, 1, 1)."""
-
-    name = "top.global_avgpool"
+class GlobalPoolOp(IRDLOperation, ABC):
+    """Shared definition of reductions over all spatial dimensions: (N, C, ...) -> (N, C, 1...)."""
 
     input = operand_def(F32Tensor)
     output = result_def(F32Tensor)
@@ -1063,6 +1077,20 @@ class GlobalAvgPoolOp(IRDLOperation):
         _check_result_shape(
             _static_shape(self.output, "result"), expected, "N and C kept, spatial dims 1"
         )
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(GlobalPoolOp):
+    """Mean over all spatial dimensions (ONNX GlobalAveragePool)."""
+
+    name = "top.global_avgpool"
+
+
+@irdl_op_definition
+class GlobalMaxPoolOp(GlobalPoolOp):
+    """Maximum over all spatial dimensions (ONNX GlobalMaxPool)."""
+
+    name = "top.global_maxpool"
 
 
 class ReshapeCanonicalization(HasCanonicalizationPatternsTrait):
@@ -1156,6 +1184,1274 @@ class ConcatOp(IRDLOperation):
         )
 
 
+# --- more shape functions ------------------------------------------------------------------------
+
+
+def deconv_output_shape(
+    input_shape: Shape,
+    filter_shape: Shape,
+    *,
+    strides: Sequence[int],
+    pads: Sequence[int],
+    dilations: Sequence[int],
+    output_padding: Sequence[int],
+    group: int,
+) -> Shape:
+    """Result shape (N, OC, OH, OW) of a 2-D transposed convolution (ONNX ConvTranspose).
+
+    The filter is (IC, OC / group, KH, KW); along each spatial dim the output has
+    `(in - 1) * stride + dilation * (k - 1) + 1 - pad_begin - pad_end + output_padding` elements.
+    """
+    _check_image_rank(input_shape, "deconv")
+    if len(filter_shape) != 4:
+        raise VerifyException(
+            f"expected a 4-D filter (IC, OC / group, KH, KW), got rank {len(filter_shape)}"
+        )
+    _check_window_props("deconv", 2, strides, pads, dilations)
+    _check_count("output_padding", output_padding, 2, "one per spatial dim of a deconv")
+    _check_all("output_padding", output_padding, 0)
+    if group < 1:
+        raise VerifyException(f"expected group >= 1, got {group}")
+    n, c, h, w = input_shape
+    ic, oc_per_group, kh, kw = filter_shape
+    if ic != c:
+        raise VerifyException(
+            f"expected filter input channels ({ic}) to equal input channels ({c})"
+        )
+    if c % group:
+        raise VerifyException(f"expected input channels ({c}) to be divisible by group ({group})")
+    spatial = []
+    for i, (size, k, s, d, pb, pe, op) in enumerate(
+        zip((h, w), (kh, kw), strides, dilations, pads[:2], pads[2:], output_padding, strict=True)
+    ):
+        if op >= max(s, d):
+            raise VerifyException(
+                f"expected output_padding ({op}) along spatial dimension {i} to be less than "
+                f"the stride ({s}) or the dilation ({d})"
+            )
+        out = (size - 1) * s + d * (k - 1) + 1 - pb - pe + op
+        if out < 1:
+            raise VerifyException(
+                f"expected a positive output size along spatial dimension {i}, got {out}"
+            )
+        spatial.append(out)
+    return (n, oc_per_group * group, *spatial)
+
+
+def gemm_output_shape(a: Shape, b: Shape, *, trans_a: bool, trans_b: bool) -> Shape:
+    """Result shape (M, N) of ONNX Gemm: `op(a)` is (M, K) and `op(b)` is (K, N)."""
+    for role, shape in (("a", a), ("b", b)):
+        if len(shape) != 2:
+            raise VerifyException(f"expected a 2-D operand {role}, got rank {len(shape)}")
+    m, ka = (a[1], a[0]) if trans_a else a
+    kb, n = (b[1], b[0]) if trans_b else b
+    if ka != kb:
+        raise VerifyException(
+            f"expected contracting dimensions to match, got K = {ka} for a "
+            f"(trans_a = {str(trans_a).lower()}) and K = {kb} for b "
+            f"(trans_b = {str(trans_b).lower()})"
+        )
+    return (m, n)
+
+
+def transpose_output_shape(shape: Shape, perm: Sequence[int]) -> Shape:
+    """`shape` permuted by `perm` (result dim i is input dim perm[i])."""
+    if sorted(perm) != list(range(len(shape))):
+        raise VerifyException(
+            f"expected perm to be a permutation of [0, {len(shape)}), got {_fmt(perm)}"
+        )
+    return tuple(shape[p] for p in perm)
+
+
+def pad_output_shape(shape: Shape, pads: Sequence[int]) -> Shape:
+    """`shape` grown by `pads` (all begins, then all ends, as in ONNX Pad)."""
+    rank = len(shape)
+    _check_count("pads", pads, 2 * rank, "begins then ends, one pair per dim")
+    _check_all("pads", pads, 0)
+    return tuple(d + pads[i] + pads[i + rank] for i, d in enumerate(shape))
+
+
+def reduce_output_shape(shape: Shape, axes: Sequence[int], keepdims: bool) -> Shape:
+    """`shape` with `axes` reduced: kept as 1 with `keepdims`, else removed."""
+    normalized = [_normalize_axis(a, len(shape)) for a in axes]
+    if len(set(normalized)) != len(normalized):
+        raise VerifyException(f"expected distinct axes, got {_fmt(axes)}")
+    if keepdims:
+        return tuple(1 if i in normalized else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in normalized)
+
+
+def gather_output_shape(shape: Shape, indices_shape: Shape, axis: int) -> Shape:
+    """ONNX Gather: the `axis` dimension replaced by the shape of the indices."""
+    axis = _normalize_axis(axis, len(shape))
+    return (*shape[:axis], *indices_shape, *shape[axis + 1 :])
+
+
+def split_output_shapes(shape: Shape, axis: int, split: Sequence[int]) -> list[Shape]:
+    """The pieces of `shape` cut along `axis` into parts of the sizes in `split`."""
+    axis = _normalize_axis(axis, len(shape))
+    _check_all("split", split, 1)
+    if sum(split) != shape[axis]:
+        raise VerifyException(
+            f"expected split sizes {_fmt(split)} to sum to dimension {axis} of the input "
+            f"({shape[axis]}), got {sum(split)}"
+        )
+    return [(*shape[:axis], part, *shape[axis + 1 :]) for part in split]
+
+
+def resize_output_size(size: int, scale: float) -> int:
+    """ONNX Resize output length `floor(size * scale)`; a tiny slack absorbs `sizes / in` ratios."""
+    return math.floor(size * scale + 1e-6)
+
+
+# --- unary ops -----------------------------------------------------------------------------------
+
+
+class UnaryOp(IRDLOperation, ABC):
+    """Shared definition of elementwise ops of one tensor; parameters are properties."""
+
+    T: ClassVar = VarConstraint("T", F32Tensor)
+    input = operand_def(T)
+    output = result_def(T)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        location: Location = None,
+        properties: dict[str, Attribute | None] | None = None,
+    ) -> None:
+        super().__init__(
+            operands=[input], result_types=[SSAValue.get(input).type], properties=properties or {}
+        )
+        _set_location(self, location)
+
+
+@irdl_op_definition
+class IdentityOp(UnaryOp):
+    """The input unchanged (ONNX Identity, inference-mode Dropout, Cast between float types)."""
+
+    name = "top.identity"
+
+
+@irdl_op_definition
+class SigmoidOp(UnaryOp):
+    """`1 / (1 + exp(-x))`."""
+
+    name = "top.sigmoid"
+
+
+@irdl_op_definition
+class TanhOp(UnaryOp):
+    name = "top.tanh"
+
+
+@irdl_op_definition
+class ErfOp(UnaryOp):
+    name = "top.erf"
+
+
+@irdl_op_definition
+class ExpOp(UnaryOp):
+    name = "top.exp"
+
+
+@irdl_op_definition
+class LogOp(UnaryOp):
+    """Natural logarithm."""
+
+    name = "top.log"
+
+
+@irdl_op_definition
+class SqrtOp(UnaryOp):
+    name = "top.sqrt"
+
+
+@irdl_op_definition
+class HardSwishOp(UnaryOp):
+    """`x * max(0, min(1, x / 6 + 1 / 2))` (ONNX HardSwish)."""
+
+    name = "top.hardswish"
+
+
+@irdl_op_definition
+class SiLUOp(UnaryOp):
+    """`x * sigmoid(x)`; not an ONNX op, canonicalization recognises the pattern."""
+
+    name = "top.silu"
+
+
+@irdl_op_definition
+class LeakyReluOp(UnaryOp):
+    """`x` where `x >= 0`, else `alpha * x`."""
+
+    name = "top.leaky_relu"
+
+    alpha = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(0.01, f64))
+
+    def __init__(
+        self, input: SSAValue | Operation, *, alpha: float = 0.01, location: Location = None
+    ) -> None:
+        super().__init__(input, location=location, properties={"alpha": FloatAttr(alpha, f64)})
+
+    @property
+    def alpha_value(self) -> float:
+        return self.alpha.value.data
+
+
+@irdl_op_definition
+class HardSigmoidOp(UnaryOp):
+    """`max(0, min(1, alpha * x + beta))`."""
+
+    name = "top.hardsigmoid"
+
+    alpha = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(0.2, f64))
+    beta = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(0.5, f64))
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        alpha: float = 0.2,
+        beta: float = 0.5,
+        location: Location = None,
+    ) -> None:
+        super().__init__(
+            input,
+            location=location,
+            properties={"alpha": FloatAttr(alpha, f64), "beta": FloatAttr(beta, f64)},
+        )
+
+    @property
+    def alpha_value(self) -> float:
+        return self.alpha.value.data
+
+    @property
+    def beta_value(self) -> float:
+        return self.beta.value.data
+
+
+GELU_APPROXIMATIONS: tuple[str, ...] = ("none", "tanh")
+
+
+@irdl_op_definition
+class GeluOp(UnaryOp):
+    """`x * Phi(x)`, exact (`approximate = "none"`, with erf) or the tanh approximation."""
+
+    name = "top.gelu"
+
+    approximate = prop_def(StringAttr, default_value=StringAttr("none"))
+
+    def __init__(
+        self, input: SSAValue | Operation, *, approximate: str = "none", location: Location = None
+    ) -> None:
+        super().__init__(
+            input, location=location, properties={"approximate": StringAttr(approximate)}
+        )
+
+    def verify_(self) -> None:
+        _check_choice("approximate", self.approximate.data, GELU_APPROXIMATIONS)
+
+
+@irdl_op_definition
+class ClipOp(UnaryOp):
+    """`min(max(x, min), max)`; an absent bound is no bound (ONNX Clip with constant bounds)."""
+
+    name = "top.clip"
+
+    min = opt_prop_def(FloatAttr[Float64Type])
+    max = opt_prop_def(FloatAttr[Float64Type])
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        min: float | None = None,
+        max: float | None = None,
+        location: Location = None,
+    ) -> None:
+        super().__init__(
+            input, location=location, properties={"min": _opt_f64(min), "max": _opt_f64(max)}
+        )
+
+    @property
+    def min_value(self) -> float | None:
+        return None if self.min is None else self.min.value.data
+
+    @property
+    def max_value(self) -> float | None:
+        return None if self.max is None else self.max.value.data
+
+    def verify_(self) -> None:
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None and not low <= high:
+            raise VerifyException(f"expected min ({low}) <= max ({high})")
+
+
+@irdl_op_definition
+class PowOp(UnaryOp):
+    """`x ** exponent` with a constant scalar exponent (ONNX Pow with a constant exponent)."""
+
+    name = "top.pow"
+
+    exponent = prop_def(FloatAttr[Float64Type])
+
+    def __init__(
+        self, input: SSAValue | Operation, *, exponent: float, location: Location = None
+    ) -> None:
+        super().__init__(
+            input, location=location, properties={"exponent": FloatAttr(exponent, f64)}
+        )
+
+    @property
+    def exponent_value(self) -> float:
+        return self.exponent.value.data
+
+
+# --- binary and ternary elementwise ops ----------------------------------------------------------
+
+
+class BinaryElementwiseOp(ElementwiseOp, ABC):
+    """An `ElementwiseOp` of exactly two inputs whose order matters."""
+
+    def __init__(
+        self,
+        lhs: SSAValue | Operation,
+        rhs: SSAValue | Operation,
+        *,
+        do_relu: bool = False,
+        relu_limit: float | None = None,
+        result_type: TensorType | None = None,
+        location: Location = None,
+    ) -> None:
+        inputs = [lhs, rhs]
+        super().__init__(
+            operands=[inputs],
+            result_types=[self.infer_result_type(inputs) if result_type is None else result_type],
+            properties=self.relu_properties(do_relu, relu_limit),
+        )
+        _set_location(self, location)
+
+    def verify_(self) -> None:
+        if len(self.inputs) != 2:
+            raise VerifyException(f"expected 2 inputs, got {len(self.inputs)}")
+        super().verify_()
+
+
+@irdl_op_definition
+class SubOp(BinaryElementwiseOp):
+    """`inputs[0] - inputs[1]` with numpy broadcasting."""
+
+    name = "top.sub"
+
+
+@irdl_op_definition
+class DivOp(BinaryElementwiseOp):
+    """`inputs[0] / inputs[1]` with numpy broadcasting."""
+
+    name = "top.div"
+
+
+@irdl_op_definition
+class PReluOp(IRDLOperation):
+    """`x` where `x >= 0`, else `slope * x`; `slope` broadcasts to the input (ONNX PRelu)."""
+
+    name = "top.prelu"
+
+    input = operand_def(F32Tensor)
+    slope = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+
+    traits = traits_def(Pure())
+    assembly_format = "$input `,` $slope attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self, input: SSAValue | Operation, slope: SSAValue | Operation, *, location: Location = None
+    ) -> None:
+        super().__init__(operands=[input, slope], result_types=[SSAValue.get(input).type])
+        _set_location(self, location)
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        slope = _static_shape(self.slope, "slope")
+        if not _broadcasts_to(slope, shape):
+            raise VerifyException(
+                f"expected slope shape {_fmt(slope)} to broadcast to the input shape {_fmt(shape)}"
+            )
+        _check_result_shape(_static_shape(self.output, "result"), shape, "the input shape")
+
+
+@irdl_op_definition
+class WhereOp(IRDLOperation):
+    """`condition != 0 ? x : y` elementwise with numpy broadcasting of all three operands.
+
+    The condition is an f32 tensor (1.0 for true, 0.0 for false) because top carries f32 only.
+    """
+
+    name = "top.where"
+
+    condition = operand_def(F32Tensor)
+    x = operand_def(F32Tensor)
+    y = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+
+    traits = traits_def(Pure())
+    assembly_format = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self,
+        condition: SSAValue | Operation,
+        x: SSAValue | Operation,
+        y: SSAValue | Operation,
+        *,
+        location: Location = None,
+    ) -> None:
+        shapes = [
+            _static_shape(SSAValue.get(v), role)
+            for v, role in ((condition, "condition"), (x, "x"), (y, "y"))
+        ]
+        super().__init__(
+            operands=[condition, x, y], result_types=[_result_type(broadcast_shapes(*shapes))]
+        )
+        _set_location(self, location)
+
+    def verify_(self) -> None:
+        expected = broadcast_shapes(
+            _static_shape(self.condition, "condition"),
+            _static_shape(self.x, "x"),
+            _static_shape(self.y, "y"),
+        )
+        _check_result_shape(
+            _static_shape(self.output, "result"), expected, "the broadcast of the operands"
+        )
+
+
+# --- normalization -------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class BatchNormOp(IRDLOperation):
+    """Inference batch normalization along dim 1 (ONNX BatchNormalization, training_mode 0):
+    `(x - mean) / sqrt(variance + epsilon) * scale + bias`, each parameter of shape [C].
+    """
+
+    name = "top.batchnorm"
+
+    input = operand_def(F32Tensor)
+    scale = operand_def(F32Tensor)
+    bias = operand_def(F32Tensor)
+    mean = operand_def(F32Tensor)
+    variance = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    epsilon = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(1e-5, f64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` "
+        "functional-type(operands, results)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        scale: SSAValue | Operation,
+        bias: SSAValue | Operation,
+        mean: SSAValue | Operation,
+        variance: SSAValue | Operation,
+        *,
+        epsilon: float = 1e-5,
+        location: Location = None,
+    ) -> None:
+        super().__init__(
+            operands=[input, scale, bias, mean, variance],
+            result_types=[SSAValue.get(input).type],
+            properties={"epsilon": FloatAttr(epsilon, f64)},
+        )
+        _set_location(self, location)
+
+    @property
+    def epsilon_value(self) -> float:
+        return self.epsilon.value.data
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        if len(shape) < 2:
+            raise VerifyException(
+                f"expected an input of rank >= 2 (N, C, ...), got rank {len(shape)}"
+            )
+        for role in ("scale", "bias", "mean", "variance"):
+            got = _static_shape(getattr(self, role), role)
+            if got != (shape[1],):
+                raise VerifyException(
+                    f"expected {role} shape {_fmt((shape[1],))} (input channels), got {_fmt(got)}"
+                )
+        if not self.epsilon_value >= 0:
+            raise VerifyException(f"expected epsilon >= 0, got {self.epsilon_value}")
+        _check_result_shape(_static_shape(self.output, "result"), shape, "the input shape")
+
+
+@irdl_op_definition
+class LayerNormOp(IRDLOperation):
+    """Layer normalization over dims `axis..rank-1` (ONNX LayerNormalization), then
+    `* scale (+ bias)`; scale and bias broadcast to those normalized dims.
+    """
+
+    name = "top.layernorm"
+
+    input = operand_def(F32Tensor)
+    scale = operand_def(F32Tensor)
+    bias = opt_operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(-1, i64))
+    epsilon = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(1e-5, f64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        scale: SSAValue | Operation,
+        bias: SSAValue | Operation | None = None,
+        *,
+        axis: int = -1,
+        epsilon: float = 1e-5,
+        location: Location = None,
+    ) -> None:
+        super().__init__(
+            operands=[input, scale, bias],
+            result_types=[SSAValue.get(input).type],
+            properties={"axis": IntegerAttr(axis, i64), "epsilon": FloatAttr(epsilon, f64)},
+        )
+        _set_location(self, location)
+
+    @property
+    def axis_value(self) -> int:
+        return self.axis.value.data
+
+    @property
+    def epsilon_value(self) -> float:
+        return self.epsilon.value.data
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        axis = _normalize_axis(self.axis_value, len(shape))
+        normalized = shape[axis:]
+        operands = [("scale", self.scale)] + ([] if self.bias is None else [("bias", self.bias)])
+        for role, value in operands:
+            got = _static_shape(value, role)
+            if not _broadcasts_to(got, normalized):
+                raise VerifyException(
+                    f"expected {role} shape {_fmt(got)} to broadcast to the normalized shape "
+                    f"{_fmt(normalized)} (input dims {axis}..{len(shape) - 1})"
+                )
+        if not self.epsilon_value >= 0:
+            raise VerifyException(f"expected epsilon >= 0, got {self.epsilon_value}")
+        _check_result_shape(_static_shape(self.output, "result"), shape, "the input shape")
+
+
+# --- convolution and matrix products -------------------------------------------------------------
+
+
+@irdl_op_definition
+class DeconvOp(ReluFusibleOp):
+    """2-D transposed convolution (ONNX ConvTranspose), filter (IC, OC / group, KH, KW).
+
+    `pads` are explicit (ONNX `auto_pad` and `output_shape` are resolved by the importer), begins
+    then ends; `output_padding` adds rows/columns at the end of each spatial dim.
+    """
+
+    name = "top.deconv"
+
+    input = operand_def(F32Tensor)
+    filter = operand_def(F32Tensor)
+    bias = opt_operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+
+    strides = prop_def(DenseArrayBase.constr(i64))
+    pads = prop_def(DenseArrayBase.constr(i64))
+    dilations = opt_prop_def(DenseArrayBase.constr(i64))
+    output_padding = opt_prop_def(DenseArrayBase.constr(i64))
+    group = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $filter (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        filter: SSAValue | Operation,
+        bias: SSAValue | Operation | None = None,
+        *,
+        strides: Sequence[int] = (1, 1),
+        pads: Sequence[int] = (0, 0, 0, 0),
+        dilations: Sequence[int] | None = None,
+        output_padding: Sequence[int] | None = None,
+        group: int = 1,
+        do_relu: bool = False,
+        relu_limit: float | None = None,
+        result_type: TensorType | None = None,
+        location: Location = None,
+    ) -> None:
+        if result_type is None:
+            result_type = _result_type(
+                deconv_output_shape(
+                    _static_shape(SSAValue.get(input), "input"),
+                    _static_shape(SSAValue.get(filter), "filter"),
+                    strides=strides,
+                    pads=pads,
+                    dilations=dilations or (1,) * len(strides),
+                    output_padding=output_padding or (0,) * len(strides),
+                    group=group,
+                )
+            )
+        super().__init__(
+            operands=[input, filter, bias],
+            result_types=[result_type],
+            properties={
+                "strides": _i64_array(strides),
+                "pads": _i64_array(pads),
+                "dilations": None if dilations is None else _i64_array(dilations),
+                "output_padding": None if output_padding is None else _i64_array(output_padding),
+                "group": IntegerAttr(group, i64),
+            }
+            | self.relu_properties(do_relu, relu_limit),
+        )
+        _set_location(self, location)
+
+    @property
+    def strides_values(self) -> Shape:
+        return _ints(self.strides)
+
+    @property
+    def pads_values(self) -> Shape:
+        return _ints(self.pads)
+
+    @property
+    def dilations_values(self) -> Shape:
+        """The dilations, all ones when the property is absent."""
+        if self.dilations is None:
+            return (1,) * len(self.strides_values)
+        return _ints(self.dilations)
+
+    @property
+    def output_padding_values(self) -> Shape:
+        """The output padding, all zeros when the property is absent."""
+        if self.output_padding is None:
+            return (0,) * len(self.strides_values)
+        return _ints(self.output_padding)
+
+    @property
+    def group_value(self) -> int:
+        return self.group.value.data
+
+    def verify_(self) -> None:
+        self.verify_relu_options()
+        expected = deconv_output_shape(
+            _static_shape(self.input, "input"),
+            _static_shape(self.filter, "filter"),
+            strides=self.strides_values,
+            pads=self.pads_values,
+            dilations=self.dilations_values,
+            output_padding=self.output_padding_values,
+            group=self.group_value,
+        )
+        if self.bias is not None:
+            bias_shape = _static_shape(self.bias, "bias")
+            if bias_shape != (expected[1],):
+                raise VerifyException(
+                    f"expected bias shape {_fmt((expected[1],))} (output channels), "
+                    f"got {_fmt(bias_shape)}"
+                )
+        _check_result_shape(_static_shape(self.output, "result"), expected, "deconv output size")
+
+
+@irdl_op_definition
+class GemmOp(IRDLOperation):
+    """`alpha * op(a) @ op(b) + beta * c` (ONNX Gemm), `op` transposing when `trans_a/b` is set;
+    `c` broadcasts to the (M, N) result. Canonicalization turns it into `top.matmul`.
+    """
+
+    name = "top.gemm"
+
+    a = operand_def(F32Tensor)
+    b = operand_def(F32Tensor)
+    c = opt_operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+
+    alpha = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(1.0, f64))
+    beta = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(1.0, f64))
+    trans_a = prop_def(BoolAttr, default_value=_FALSE)
+    trans_b = prop_def(BoolAttr, default_value=_FALSE)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self,
+        a: SSAValue | Operation,
+        b: SSAValue | Operation,
+        c: SSAValue | Operation | None = None,
+        *,
+        alpha: float = 1.0,
+        beta: float = 1.0,
+        trans_a: bool = False,
+        trans_b: bool = False,
+        location: Location = None,
+    ) -> None:
+        shape = gemm_output_shape(
+            _static_shape(SSAValue.get(a), "a"),
+            _static_shape(SSAValue.get(b), "b"),
+            trans_a=trans_a,
+            trans_b=trans_b,
+        )
+        super().__init__(
+            operands=[a, b, c],
+            result_types=[_result_type(shape)],
+            properties={
+                "alpha": FloatAttr(alpha, f64),
+                "beta": FloatAttr(beta, f64),
+                "trans_a": BoolAttr.from_bool(trans_a),
+                "trans_b": BoolAttr.from_bool(trans_b),
+            },
+        )
+        _set_location(self, location)
+
+    @property
+    def alpha_value(self) -> float:
+        return self.alpha.value.data
+
+    @property
+    def beta_value(self) -> float:
+        return self.beta.value.data
+
+    @property
+    def trans_a_value(self) -> bool:
+        return bool(self.trans_a.value.data)
+
+    @property
+    def trans_b_value(self) -> bool:
+        return bool(self.trans_b.value.data)
+
+    def verify_(self) -> None:
+        expected = gemm_output_shape(
+            _static_shape(self.a, "a"),
+            _static_shape(self.b, "b"),
+            trans_a=self.trans_a_value,
+            trans_b=self.trans_b_value,
+        )
+        if self.c is not None:
+            c_shape = _static_shape(self.c, "c")
+            if not _broadcasts_to(c_shape, expected):
+                raise VerifyException(
+                    f"expected c shape {_fmt(c_shape)} to broadcast to the result shape "
+                    f"{_fmt(expected)}"
+                )
+        _check_result_shape(_static_shape(self.output, "result"), expected, "gemm (M, N)")
+
+
+# --- data movement -------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """Permute the dimensions: result dim i is input dim `perm[i]`."""
+
+    name = "top.transpose"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    perm = prop_def(DenseArrayBase.constr(i64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self, input: SSAValue | Operation, *, perm: Sequence[int], location: Location = None
+    ) -> None:
+        shape = transpose_output_shape(_static_shape(SSAValue.get(input), "input"), perm)
+        super().__init__(
+            operands=[input],
+            result_types=[_result_type(shape)],
+            properties={"perm": _i64_array(perm)},
+        )
+        _set_location(self, location)
+
+    @property
+    def perm_values(self) -> Shape:
+        return _ints(self.perm)
+
+    def verify_(self) -> None:
+        expected = transpose_output_shape(_static_shape(self.input, "input"), self.perm_values)
+        _check_result_shape(_static_shape(self.output, "result"), expected, "input permuted")
+
+
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    """A strided slice, fully resolved per dimension: result element `i` along dim `d` is input
+    element `starts[d] + i * steps[d]` (ONNX Slice after clamping; steps may be negative).
+    """
+
+    name = "top.slice"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    starts = prop_def(DenseArrayBase.constr(i64))
+    steps = prop_def(DenseArrayBase.constr(i64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        starts: Sequence[int],
+        steps: Sequence[int],
+        sizes: Sequence[int],
+        location: Location = None,
+    ) -> None:
+        super().__init__(
+            operands=[input],
+            result_types=[_result_type(sizes)],
+            properties={"starts": _i64_array(starts), "steps": _i64_array(steps)},
+        )
+        _set_location(self, location)
+
+    @property
+    def starts_values(self) -> Shape:
+        return _ints(self.starts)
+
+    @property
+    def steps_values(self) -> Shape:
+        return _ints(self.steps)
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        result = _static_shape(self.output, "result")
+        starts, steps = self.starts_values, self.steps_values
+        _check_count("starts", starts, len(shape), "one per input dim")
+        _check_count("steps", steps, len(shape), "one per input dim")
+        if len(result) != len(shape):
+            raise VerifyException(
+                f"expected result rank {len(shape)} (the input rank), got {len(result)}"
+            )
+        for dim, (size, start, step, count) in enumerate(
+            zip(shape, starts, steps, result, strict=True)
+        ):
+            if step == 0:
+                raise VerifyException(f"expected a non-zero step along dimension {dim}")
+            last = start + step * (count - 1)
+            if count and not (0 <= start < size and 0 <= last < size):
+                raise VerifyException(
+                    f"expected slice indices {start}..{last} (step {step}) along dimension {dim} "
+                    f"to lie in [0, {size})"
+                )
+
+
+@irdl_op_definition
+class SplitOp(IRDLOperation):
+    """Cut the input along `axis` into consecutive pieces of the sizes in `split`."""
+
+    name = "top.split"
+
+    input = operand_def(F32Tensor)
+    outputs = var_result_def(F32Tensor)
+    axis = prop_def(IntegerAttr[I64])
+    split = prop_def(DenseArrayBase.constr(i64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($outputs)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        axis: int,
+        split: Sequence[int],
+        location: Location = None,
+    ) -> None:
+        shapes = split_output_shapes(_static_shape(SSAValue.get(input), "input"), axis, split)
+        super().__init__(
+            operands=[input],
+            result_types=[[_result_type(s) for s in shapes]],
+            properties={"axis": IntegerAttr(axis, i64), "split": _i64_array(split)},
+        )
+        _set_location(self, location)
+
+    @property
+    def axis_value(self) -> int:
+        return self.axis.value.data
+
+    @property
+    def split_values(self) -> Shape:
+        return _ints(self.split)
+
+    def verify_(self) -> None:
+        expected = split_output_shapes(
+            _static_shape(self.input, "input"), self.axis_value, self.split_values
+        )
+        if len(self.outputs) != len(expected):
+            raise VerifyException(
+                f"expected {len(expected)} results (one per split size), got {len(self.outputs)}"
+            )
+        for index, (value, shape) in enumerate(zip(self.outputs, expected, strict=True)):
+            _check_result_shape(
+                _static_shape(value, f"result {index}"), shape, f"piece {index} of the split"
+            )
+
+
+PAD_MODES: tuple[str, ...] = ("constant", "reflect", "edge")
+
+
+@irdl_op_definition
+class PadOp(IRDLOperation):
+    """Pad every dim by `pads` (all begins, then all ends) with `value` ("constant"), a mirror
+    image without the border element ("reflect") or copies of the border element ("edge").
+    """
+
+    name = "top.pad"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    pads = prop_def(DenseArrayBase.constr(i64))
+    mode = prop_def(StringAttr, default_value=StringAttr("constant"))
+    value = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(0.0, f64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        pads: Sequence[int],
+        mode: str = "constant",
+        value: float = 0.0,
+        location: Location = None,
+    ) -> None:
+        shape = pad_output_shape(_static_shape(SSAValue.get(input), "input"), pads)
+        super().__init__(
+            operands=[input],
+            result_types=[_result_type(shape)],
+            properties={
+                "pads": _i64_array(pads),
+                "mode": StringAttr(mode),
+                "value": FloatAttr(value, f64),
+            },
+        )
+        _set_location(self, location)
+
+    @property
+    def pads_values(self) -> Shape:
+        return _ints(self.pads)
+
+    @property
+    def value_value(self) -> float:
+        return self.value.value.data
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        pads = self.pads_values
+        mode = self.mode.data
+        _check_choice("mode", mode, PAD_MODES)
+        expected = pad_output_shape(shape, pads)
+        rank = len(shape)
+        if mode == "reflect":
+            for dim, size in enumerate(shape):
+                if max(pads[dim], pads[dim + rank]) >= size:
+                    raise VerifyException(
+                        f"expected reflect pads ({pads[dim]}, {pads[dim + rank]}) along "
+                        f"dimension {dim} to be less than its size ({size})"
+                    )
+        _check_result_shape(_static_shape(self.output, "result"), expected, "input plus pads")
+
+
+@irdl_op_definition
+class ExpandOp(IRDLOperation):
+    """Broadcast the input to the result's shape (ONNX Expand with a constant shape)."""
+
+    name = "top.expand"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self, input: SSAValue | Operation, shape: Sequence[int], *, location: Location = None
+    ) -> None:
+        result = broadcast_shapes(_static_shape(SSAValue.get(input), "input"), shape)
+        super().__init__(operands=[input], result_types=[_result_type(result)])
+        _set_location(self, location)
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        result = _static_shape(self.output, "result")
+        if not _broadcasts_to(shape, result):
+            raise VerifyException(
+                f"expected the input shape {_fmt(shape)} to broadcast to the result shape "
+                f"{_fmt(result)}"
+            )
+
+
+@irdl_op_definition
+class GatherOp(IRDLOperation):
+    """ONNX Gather with constant `indices` (an i64 dense tensor, negative counts from the end):
+    the `axis` dimension of the input is replaced by the indices' shape.
+    """
+
+    name = "top.gather"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(0, i64))
+    indices = prop_def(DenseIntOrFPElementsAttr)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        indices: Sequence[int] | DenseIntOrFPElementsAttr,
+        axis: int = 0,
+        location: Location = None,
+    ) -> None:
+        if not isinstance(indices, DenseIntOrFPElementsAttr):
+            values = [int(i) for i in indices]
+            indices = DenseIntOrFPElementsAttr.from_list(TensorType(i64, [len(values)]), values)
+        shape = gather_output_shape(
+            _static_shape(SSAValue.get(input), "input"), tuple(indices.get_shape()), axis
+        )
+        super().__init__(
+            operands=[input],
+            result_types=[_result_type(shape)],
+            properties={"axis": IntegerAttr(axis, i64), "indices": indices},
+        )
+        _set_location(self, location)
+
+    @property
+    def axis_value(self) -> int:
+        return self.axis.value.data
+
+    @property
+    def indices_values(self) -> tuple[int, ...]:
+        """The indices, flattened in row-major order."""
+        return tuple(int(v) for v in self.indices.get_values())
+
+    @property
+    def indices_shape(self) -> Shape:
+        return tuple(self.indices.get_shape())
+
+    def verify_(self) -> None:
+        shape = _static_shape(self.input, "input")
+        element = self.indices.get_element_type()
+        if element != i64:
+            raise VerifyException(f"expected indices of element type i64, got {element}")
+        axis = _normalize_axis(self.axis_value, len(shape))
+        bad = [i for i in self.indices_values if not -shape[axis] <= i < shape[axis]]
+        if bad:
+            raise VerifyException(
+                f"expected indices in [{-shape[axis]}, {shape[axis]}) (dimension {axis}), "
+                f"got {bad[0]}"
+            )
+        expected = gather_output_shape(shape, self.indices_shape, axis)
+        _check_result_shape(
+            _static_shape(self.output, "result"), expected, "axis replaced by the indices' shape"
+        )
+
+
+RESIZE_MODES: tuple[str, ...] = ("nearest", "linear", "cubic")
+COORDINATE_TRANSFORMATION_MODES: tuple[str, ...] = (
+    "half_pixel",
+    "half_pixel_symmetric",
+    "pytorch_half_pixel",
+    "align_corners",
+    "asymmetric",
+    "tf_half_pixel_for_nn",
+)
+NEAREST_MODES: tuple[str, ...] = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+
+
+@irdl_op_definition
+class ResizeOp(IRDLOperation):
+    """ONNX Resize with everything resolved: one `scales` value per dim (for ONNX `sizes`, the
+    ratio output / input, as ONNX itself uses it), the modes as ONNX names them, and the
+    static output shape in the result type (`floor(in * scale)` per dim).
+    """
+
+    name = "top.resize"
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    mode = prop_def(StringAttr)
+    coordinate_transformation_mode = prop_def(StringAttr, default_value=StringAttr("half_pixel"))
+    nearest_mode = prop_def(StringAttr, default_value=StringAttr("round_prefer_floor"))
+    cubic_coeff_a = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(-0.75, f64))
+    exclude_outside = prop_def(BoolAttr, default_value=_FALSE)
+    scales = prop_def(DenseArrayBase.constr(f64))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        mode: str,
+        scales: Sequence[float],
+        coordinate_transformation_mode: str = "half_pixel",
+        nearest_mode: str = "round_prefer_floor",
+        cubic_coeff_a: float = -0.75,
+        exclude_outside: bool = False,
+        result_type: TensorType | None = None,
+        location: Location = None,
+    ) -> None:
+        if result_type is None:
+            shape = _static_shape(SSAValue.get(input), "input")
+            result_type = _result_type(
+                [resize_output_size(d, s) for d, s in zip(shape, scales, strict=True)]
+            )
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={
+                "mode": StringAttr(mode),
+                "coordinate_transformation_mode": StringAttr(coordinate_transformation_mode),
+                "nearest_mode": StringAttr(nearest_mode),
+                "cubic_coeff_a": FloatAttr(cubic_coeff_a, f64),
+                "exclude_outside": BoolAttr.from_bool(exclude_outside),
+                "scales": _f64_array(scales),
+            },
+        )
+        _set_location(self, location)
+
+    @property
+    def scales_values(self) -> tuple[float, ...]:
+        return _floats(self.scales)
+
+    @property
+    def cubic_coeff_a_value(self) -> float:
+        return self.cubic_coeff_a.value.data
+
+    @property
+    def exclude_outside_value(self) -> bool:
+        return bool(self.exclude_outside.value.data)
+
+    def verify_(self) -> None:
+        _check_choice("mode", self.mode.data, RESIZE_MODES)
+        _check_choice(
+            "coordinate_transformation_mode",
+            self.coordinate_transformation_mode.data,
+            COORDINATE_TRANSFORMATION_MODES,
+        )
+        _check_choice("nearest_mode", self.nearest_mode.data, NEAREST_MODES)
+        shape = _static_shape(self.input, "input")
+        result = _static_shape(self.output, "result")
+        scales = self.scales_values
+        _check_count("scales", scales, len(shape), "one per input dim")
+        if any(not s > 0 for s in scales):
+            raise VerifyException(f"expected scales > 0, got {_fmt(scales)}")
+        if len(result) != len(shape):
+            raise VerifyException(
+                f"expected result rank {len(shape)} (the input rank), got {len(result)}"
+            )
+        for dim, (size, scale, out) in enumerate(zip(shape, scales, result, strict=True)):
+            # sizes-based resizes round, scale-based ones floor; accept either
+            if out not in (resize_output_size(size, scale), round(size * scale)):
+                raise VerifyException(
+                    f"expected result dimension {dim} to be floor({size} x {scale}) = "
+                    f"{resize_output_size(size, scale)}, got {out}"
+                )
+
+
+# --- reductions ----------------------------------------------------------------------------------
+
+
+class ReduceOp(IRDLOperation, ABC):
+    """Shared definition of reductions over `axes` (negative counts from the end)."""
+
+    input = operand_def(F32Tensor)
+    output = result_def(F32Tensor)
+    axes = prop_def(DenseArrayBase.constr(i64))
+    keepdims = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        *,
+        axes: Sequence[int],
+        keepdims: bool = True,
+        location: Location = None,
+    ) -> None:
+        shape = reduce_output_shape(_static_shape(SSAValue.get(input), "input"), axes, keepdims)
+        super().__init__(
+            operands=[input],
+            result_types=[_result_type(shape)],
+            properties={"axes": _i64_array(axes), "keepdims": BoolAttr.from_bool(keepdims)},
+        )
+        _set_location(self, location)
+
+    @property
+    def axes_values(self) -> Shape:
+        return _ints(self.axes)
+
+    @property
+    def keepdims_value(self) -> bool:
+        return bool(self.keepdims.value.data)
+
+    def verify_(self) -> None:
+        axes = self.axes_values
+        if not axes:
+            raise VerifyException("expected at least one axis to reduce")
+        expected = reduce_output_shape(
+            _static_shape(self.input, "input"), axes, self.keepdims_value
+        )
+        why = "reduced axes kept as 1" if self.keepdims_value else "reduced axes removed"
+        _check_result_shape(_static_shape(self.output, "result"), expected, why)
+
+
+@irdl_op_definition
+class ReduceMeanOp(ReduceOp):
+    name = "top.reduce_mean"
+
+
+@irdl_op_definition
+class ReduceSumOp(ReduceOp):
+    name = "top.reduce_sum"
+
+
+@irdl_op_definition
+class ReduceMaxOp(ReduceOp):
+    name = "top.reduce_max"
+
+
 Top = Dialect(
     "top",
     [
@@ -1165,13 +2461,47 @@ Top = Dialect(
         MatMulOp,
         AddOp,
         MulOp,
+        SubOp,
+        DivOp,
+        PReluOp,
+        WhereOp,
         ReluOp,
+        IdentityOp,
+        SigmoidOp,
+        TanhOp,
+        ErfOp,
+        ExpOp,
+        LogOp,
+        SqrtOp,
+        HardSwishOp,
+        SiLUOp,
+        LeakyReluOp,
+        HardSigmoidOp,
+        GeluOp,
+        ClipOp,
+        PowOp,
         SoftmaxOp,
+        LogSoftmaxOp,
+        BatchNormOp,
+        LayerNormOp,
+        DeconvOp,
+        GemmOp,
         MaxPoolOp,
         AvgPoolOp,
         GlobalAvgPoolOp,
+        GlobalMaxPoolOp,
         ReshapeOp,
         ConcatOp,
+        TransposeOp,
+        SliceOp,
+        SplitOp,
+        PadOp,
+        ExpandOp,
+        GatherOp,
+        ResizeOp,
+        ReduceMeanOp,
+        ReduceSumOp,
+        ReduceMaxOp,
     ],
     [],
 )

@@ -370,3 +370,127 @@ def test_canonicalize_fuses_relu_and_moves_its_name() -> None:
     assert isinstance(conv, top.ConvOp)
     assert conv.do_relu_value and conv.relu_limit_value == 6.0
     assert isinstance(conv.location, NameLoc) and conv.location.desc.data == "relu"
+
+
+# --- ops added for the ONNX importer -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "filter_shape", "strides", "pads", "dilations", "output_padding", "group"),
+    [
+        ((1, 4, 5, 5), (4, 3, 3, 3), (2, 2), (1, 1, 1, 1), (1, 1), (1, 1), 1),
+        ((1, 4, 5, 5), (4, 3, 3, 3), (1, 1), (0, 0, 0, 0), (2, 2), (0, 0), 2),
+        ((2, 6, 4, 7), (6, 1, 4, 2), (3, 2), (1, 0, 2, 1), (1, 1), (2, 1), 6),
+    ],
+)
+def test_deconv_output_shape_matches_onnxruntime(
+    input_shape: tuple[int, ...],
+    filter_shape: tuple[int, ...],
+    strides: tuple[int, ...],
+    pads: tuple[int, ...],
+    dilations: tuple[int, ...],
+    output_padding: tuple[int, ...],
+    group: int,
+) -> None:
+    node = helper.make_node(
+        "ConvTranspose",
+        ["x", "w"],
+        ["y"],
+        strides=strides,
+        pads=pads,
+        dilations=dilations,
+        output_padding=output_padding,
+        group=group,
+    )
+    expected = _onnxruntime_output_shape(node, {"x": input_shape, "w": filter_shape})
+    x, w = Block(arg_types=[tensor(*input_shape), tensor(*filter_shape)]).args
+    op = top.DeconvOp(
+        x,
+        w,
+        strides=strides,
+        pads=pads,
+        dilations=dilations,
+        output_padding=output_padding,
+        group=group,
+    )
+    op.verify()
+    assert op.output.type == tensor(*expected)
+    assert op.output_padding_values == output_padding
+
+
+def test_new_op_builders_infer_shapes_verify_and_round_trip() -> None:
+    def build(x: SSAValue, v: SSAValue, m: SSAValue) -> list[Operation]:
+        split = top.SplitOp(x, axis=1, split=(1, 2), location="split")
+        return [
+            u := top.HardSigmoidOp(x, alpha=0.25, location="hs"),
+            g := top.GeluOp(u, approximate="tanh"),
+            c := top.ClipOp(g, min=0.0),
+            p := top.PowOp(c, exponent=0.5),
+            s := top.SubOp(p, v),
+            d := top.DivOp(s, v, do_relu=True),
+            top.PReluOp(d, v),
+            w := top.WhereOp(v, d, x),
+            bn := top.BatchNormOp(w, m, m, m, m, epsilon=1e-3),
+            ln := top.LayerNormOp(bn, v, v, axis=-1),
+            t := top.TransposeOp(ln, perm=(0, 2, 3, 1)),
+            sl := top.SliceOp(t, starts=(0, 3, 0, 0), steps=(1, -1, 2, 1), sizes=(1, 4, 2, 3)),
+            pad := top.PadOp(sl, pads=(0, 1, 0, 0, 0, 1, 0, 0), mode="edge"),
+            e := top.ExpandOp(pad, (2, 1, 1, 1)),
+            ga := top.GatherOp(e, indices=(0, -1), axis=3),
+            r := top.ResizeOp(ga, mode="linear", scales=(1.0, 2.0, 1.0, 1.0)),
+            top.ReduceMeanOp(r, axes=(1, 2), keepdims=False),
+            split,
+            gm := top.ReshapeOp(split.outputs[1], (2, 16)),
+            top.LogSoftmaxOp(gm, axis=0),
+        ]
+
+    module, ops = make_module([tensor(1, 3, 4, 4), tensor(4), tensor(3)], build)
+    module.verify()
+    shapes = {op.name: tuple(op.results[0].type.get_shape()) for op in ops}
+    assert shapes["top.slice"] == (1, 4, 2, 3)
+    assert shapes["top.pad"] == (1, 6, 2, 3)
+    assert shapes["top.expand"] == (2, 6, 2, 3)
+    assert shapes["top.gather"] == (2, 6, 2, 2)
+    assert shapes["top.resize"] == (2, 12, 2, 2)
+    assert shapes["top.reduce_mean"] == (2, 2)
+    assert [tuple(r.type.get_shape()) for r in ops[17].results] == [(1, 1, 4, 4), (1, 2, 4, 4)]
+    text = print_module(module)
+    assert print_module(parse_module(text)) == text
+    generic = print_module(module, generic=True, debuginfo=True)
+    assert 'loc("split")' in generic and 'loc("hs")' in generic
+    assert print_module(parse_module(generic), generic=True, debuginfo=True) == generic
+
+
+def test_gemm_builder_and_shape_function() -> None:
+    a, b, c = Block(arg_types=[tensor(8, 3), tensor(5, 8), tensor(5)]).args
+    op = top.GemmOp(a, b, c, alpha=2.0, trans_a=True, trans_b=True)
+    op.verify()
+    assert op.output.type == tensor(3, 5)
+    assert (op.alpha_value, op.beta_value, op.trans_a_value, op.trans_b_value) == (
+        2.0,
+        1.0,
+        True,
+        True,
+    )
+    with pytest.raises(VerifyException, match=r"got K = 3 for a \(trans_a = false\)"):
+        top.gemm_output_shape((8, 3), (5, 8), trans_a=False, trans_b=True)
+
+
+@pytest.mark.parametrize(
+    ("shape", "axes", "keepdims"),
+    [((2, 3, 4), (1,), True), ((2, 3, 4), (-1, 0), False), ((5,), (0,), False)],
+)
+def test_reduce_output_shape_matches_numpy(
+    shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool
+) -> None:
+    expected = np.zeros(shape).mean(axis=axes, keepdims=keepdims).shape
+    assert top.reduce_output_shape(shape, axes, keepdims) == expected
+
+
+def test_split_and_slice_builders_reject_bad_options() -> None:
+    (x,) = Block(arg_types=[tensor(2, 8)]).args
+    with pytest.raises(VerifyException, match=r"expected split sizes \[3, 4\] to sum"):
+        top.SplitOp(x, axis=1, split=(3, 4))
+    op = top.SliceOp(x, starts=(0, 8), steps=(1, 1), sizes=(2, 1))
+    with pytest.raises(VerifyException, match=r"slice indices 8..8 \(step 1\) along dimension 1"):
+        op.verify()

@@ -28,7 +28,7 @@ from nntc.dialects import top
 from nntc.targets.reference import kernels
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
-NAME_ATTR = "nntc.name"
+NAME_ATTR = "onnx.name"
 """Argument/result attribute of `func.func @main` holding the ONNX graph input/output name."""
 
 
@@ -183,7 +183,7 @@ def _attr_name(attrs: Any, index: int) -> str | None:
 
 
 def input_names(function: func.FuncOp) -> list[str]:
-    """Graph input names: the `nntc.name` argument attribute, else the consuming `top.input`'s
+    """Graph input names: the `onnx.name` argument attribute, else the consuming `top.input`'s
     location, else `input<i>`."""
     names = []
     for index, arg in enumerate(function.body.block.args):
@@ -196,7 +196,7 @@ def input_names(function: func.FuncOp) -> list[str]:
 
 
 def output_names(function: func.FuncOp) -> list[str]:
-    """Graph output names: the `nntc.name` result attribute, else the producer's location."""
+    """Graph output names: the `onnx.name` result attribute, else the producer's location."""
     returned = function.body.block.last_op
     assert isinstance(returned, func.ReturnOp)
     names = []

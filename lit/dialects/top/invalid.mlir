@@ -513,3 +513,357 @@ func.func @concat_result(%a: tensor<1x4xf32>, %b: tensor<1x3xf32>) {
   %0 = top.concat %a, %b {axis = -1 : i64} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x8xf32>
   func.return
 }
+
+// -----
+
+// --- ops added for the ONNX importer ------------------------------------------------------------
+
+func.func @unary_same_type(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{'top.sigmoid' op result 'output' at position 0 does not verify}}
+  %0 = "top.sigmoid"(%a) : (tensor<2x8xf32>) -> tensor<2x9xf32>
+  func.return
+}
+
+// -----
+
+func.func @gelu_approximate(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected approximate to be one of none, tanh, got "erf"}}
+  %0 = top.gelu %a {approximate = "erf"} : tensor<2x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @clip_bounds(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected min (6.0) <= max (0.0)}}
+  %0 = top.clip %a {min = 6.0 : f64, max = 0.0 : f64} : tensor<2x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @sub_arity(%a: tensor<4xf32>) {
+  // expected-error @+1 {{expected 2 inputs, got 3}}
+  %0 = top.sub %a, %a, %a : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return
+}
+
+// -----
+
+func.func @div_broadcast(%a: tensor<4x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{expected broadcastable shapes, got [4, 3] and [4]}}
+  %0 = top.div %a, %b : (tensor<4x3xf32>, tensor<4xf32>) -> tensor<4x3xf32>
+  func.return
+}
+
+// -----
+
+func.func @prelu_slope(%a: tensor<1x3x4x5xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{expected slope shape [3] to broadcast to the input shape [1, 3, 4, 5]}}
+  %0 = top.prelu %a, %s : (tensor<1x3x4x5xf32>, tensor<3xf32>) -> tensor<1x3x4x5xf32>
+  func.return
+}
+
+// -----
+
+func.func @where_result(%c: tensor<4xf32>, %a: tensor<2x1xf32>) {
+  // expected-error @+1 {{expected result shape [2, 4] (the broadcast of the operands), got [2, 1]}}
+  %0 = top.where %c, %a, %a : (tensor<4xf32>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
+  func.return
+}
+
+// -----
+
+func.func @batchnorm_params(%x: tensor<1x3x4x4xf32>, %p: tensor<3xf32>, %q: tensor<4xf32>) {
+  // expected-error @+1 {{expected mean shape [3] (input channels), got [4]}}
+  %0 = top.batchnorm %x, %p, %p, %q, %p : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<4xf32>, tensor<3xf32>) -> tensor<1x3x4x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @batchnorm_epsilon(%x: tensor<1x3x4x4xf32>, %p: tensor<3xf32>) {
+  // expected-error @+1 {{expected epsilon >= 0, got -1.0}}
+  %0 = top.batchnorm %x, %p, %p, %p, %p {epsilon = -1.0 : f64} : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3x4x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @layernorm_scale(%x: tensor<2x3x4xf32>, %s: tensor<3x4xf32>) {
+  // expected-error @+1 {{expected scale shape [3, 4] to broadcast to the normalized shape [4] (input dims 2..2)}}
+  %0 = top.layernorm %x, %s : (tensor<2x3x4xf32>, tensor<3x4xf32>) -> tensor<2x3x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @deconv_channels(%x: tensor<1x4x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+1 {{expected filter input channels (3) to equal input channels (4)}}
+  %0 = top.deconv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x2x7x7xf32>
+  func.return
+}
+
+// -----
+
+func.func @deconv_output_padding(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{expected output_padding (2) along spatial dimension 0 to be less than the stride (2) or the dilation (1)}}
+  %0 = top.deconv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, output_padding = array<i64: 2, 0>} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x13x11xf32>
+  func.return
+}
+
+// -----
+
+func.func @deconv_result(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{expected result shape [1, 2, 11, 11] (deconv output size), got [1, 2, 10, 10]}}
+  %0 = top.deconv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x10x10xf32>
+  func.return
+}
+
+// -----
+
+func.func @deconv_bias(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{expected bias shape [2] (output channels), got [4]}}
+  %0 = top.deconv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x2x7x7xf32>
+  func.return
+}
+
+// -----
+
+func.func @gemm_k(%a: tensor<3x8xf32>, %b: tensor<5x8xf32>) {
+  // expected-error @+1 {{expected contracting dimensions to match, got K = 8 for a (trans_a = false) and K = 5 for b (trans_b = false)}}
+  %0 = top.gemm %a, %b : (tensor<3x8xf32>, tensor<5x8xf32>) -> tensor<3x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @gemm_c(%a: tensor<3x8xf32>, %b: tensor<5x8xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{expected c shape [3] to broadcast to the result shape [3, 5]}}
+  %0 = top.gemm %a, %b, %c {trans_b = true} : (tensor<3x8xf32>, tensor<5x8xf32>, tensor<3xf32>) -> tensor<3x5xf32>
+  func.return
+}
+
+// -----
+
+func.func @transpose_perm(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected perm to be a permutation of [0, 3), got [0, 2, 2]}}
+  %0 = top.transpose %a {perm = array<i64: 0, 2, 2>} : tensor<2x3x4xf32> -> tensor<2x4x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @transpose_result(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected result shape [4, 3, 2] (input permuted), got [2, 3, 4]}}
+  %0 = top.transpose %a {perm = array<i64: 2, 1, 0>} : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @slice_count(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected 2 starts values (one per input dim), got 1}}
+  %0 = top.slice %a {starts = array<i64: 0>, steps = array<i64: 1, 1>} : tensor<2x8xf32> -> tensor<2x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @slice_step(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected a non-zero step along dimension 1}}
+  %0 = top.slice %a {starts = array<i64: 0, 0>, steps = array<i64: 1, 0>} : tensor<2x8xf32> -> tensor<2x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @slice_range(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected slice indices 4..10 (step 2) along dimension 1 to lie in [0, 8)}}
+  %0 = top.slice %a {starts = array<i64: 0, 4>, steps = array<i64: 1, 2>} : tensor<2x8xf32> -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @split_sum(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected split sizes [3, 4] to sum to dimension 1 of the input (8), got 7}}
+  %0:2 = top.split %a {axis = 1 : i64, split = array<i64: 3, 4>} : tensor<2x8xf32> -> tensor<2x3xf32>, tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @split_results(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected 2 results (one per split size), got 1}}
+  %0 = top.split %a {axis = 1 : i64, split = array<i64: 3, 5>} : tensor<2x8xf32> -> tensor<2x3xf32>
+  func.return
+}
+
+// -----
+
+func.func @split_piece(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected result shape [2, 5] (piece 1 of the split), got [2, 4]}}
+  %0:2 = top.split %a {axis = -1 : i64, split = array<i64: 3, 5>} : tensor<2x8xf32> -> tensor<2x3xf32>, tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @pad_mode(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected mode to be one of constant, reflect, edge, got "wrap"}}
+  %0 = top.pad %a {pads = array<i64: 0, 1, 0, 1>, mode = "wrap"} : tensor<2x8xf32> -> tensor<2x10xf32>
+  func.return
+}
+
+// -----
+
+func.func @pad_count(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected 4 pads values (begins then ends, one pair per dim), got 2}}
+  %0 = top.pad %a {pads = array<i64: 1, 1>} : tensor<2x8xf32> -> tensor<4x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @pad_reflect(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected reflect pads (2, 0) along dimension 0 to be less than its size (2)}}
+  %0 = top.pad %a {pads = array<i64: 2, 0, 0, 0>, mode = "reflect"} : tensor<2x8xf32> -> tensor<4x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @pad_negative(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected pads values >= 0, got [0, -1, 0, 0]}}
+  %0 = top.pad %a {pads = array<i64: 0, -1, 0, 0>} : tensor<2x8xf32> -> tensor<2x7xf32>
+  func.return
+}
+
+// -----
+
+func.func @expand(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected the input shape [2, 8] to broadcast to the result shape [3, 8]}}
+  %0 = top.expand %a : tensor<2x8xf32> -> tensor<3x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @gather_range(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected indices in [-8, 8) (dimension 1), got 8}}
+  %0 = top.gather %a {axis = 1 : i64, indices = dense<[0, 8]> : tensor<2xi64>} : tensor<2x8xf32> -> tensor<2x2xf32>
+  func.return
+}
+
+// -----
+
+func.func @gather_type(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected indices of element type i64, got i32}}
+  %0 = top.gather %a {indices = dense<[0, 1]> : tensor<2xi32>} : tensor<2x8xf32> -> tensor<2x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @gather_result(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{expected result shape [2, 8] (axis replaced by the indices' shape), got [1, 8]}}
+  %0 = top.gather %a {indices = dense<[0, 1]> : tensor<2xi64>} : tensor<2x8xf32> -> tensor<1x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_mode(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected mode to be one of nearest, linear, cubic, got "area"}}
+  %0 = top.resize %a {mode = "area", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_transform(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected coordinate_transformation_mode to be one of half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn, got "tf_crop_and_resize"}}
+  %0 = top.resize %a {mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_nearest_mode(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected nearest_mode to be one of round_prefer_floor, round_prefer_ceil, floor, ceil, got "round"}}
+  %0 = top.resize %a {mode = "nearest", nearest_mode = "round", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_scales_count(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected 4 scales values (one per input dim), got 2}}
+  %0 = top.resize %a {mode = "nearest", scales = array<f64: 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_scales_positive(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected scales > 0, got [1.0, 1.0, 0.0, 2.0]}}
+  %0 = top.resize %a {mode = "nearest", scales = array<f64: 1.0, 1.0, 0.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  func.return
+}
+
+// -----
+
+func.func @resize_result(%a: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{expected result dimension 3 to be floor(4 x 2.0) = 8, got 9}}
+  %0 = top.resize %a {mode = "nearest", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x9xf32>
+  func.return
+}
+
+// -----
+
+func.func @reduce_axes_distinct(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected distinct axes, got [1, -2]}}
+  %0 = top.reduce_sum %a {axes = array<i64: 1, -2>} : tensor<2x3x4xf32> -> tensor<2x1x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @reduce_axes_empty(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected at least one axis to reduce}}
+  %0 = top.reduce_max %a {axes = array<i64>} : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @reduce_axis_range(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected axis in [-3, 3), got 3}}
+  %0 = top.reduce_mean %a {axes = array<i64: 3>} : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @reduce_result(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{expected result shape [2, 4] (reduced axes removed), got [2, 1, 4]}}
+  %0 = top.reduce_mean %a {axes = array<i64: 1>, keepdims = false} : tensor<2x3x4xf32> -> tensor<2x1x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @global_maxpool_rank(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{expected an input of rank >= 3 (N, C, spatial...), got rank 2}}
+  %0 = top.global_maxpool %a : tensor<2x3xf32> -> tensor<2x3xf32>
+  func.return
+}
+
+// -----
+
+func.func @log_softmax_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{expected axis in [-2, 2), got 2}}
+  %0 = top.log_softmax %a {axis = 2 : i64} : tensor<2x3xf32>
+  func.return
+}
