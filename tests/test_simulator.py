@@ -652,3 +652,346 @@ def test_mm2_nn(integer: bool) -> None:
         np.testing.assert_array_equal(got, ref.astype(np.int64))
     else:
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+# --- integer path: rounding, saturation, requant (the vendor int8 stream's commands) ---------
+
+INT8, INT16, INT32 = 0, 3, 4
+
+
+def round_ref(num: int, den: int, mode: int) -> int:
+    """num / den rounded with TPU-MLIR's RoundingMode, on exact rationals (den > 0)."""
+    from fractions import Fraction
+    from math import ceil, floor
+
+    q = Fraction(num, den)
+    lo, frac = floor(q), q - floor(q)
+    half = Fraction(1, 2)
+    if mode == 0:
+        return lo + (frac > half or (frac == half and lo % 2 == 1))
+    if mode == 1:
+        return lo + (frac > half or (frac == half and q > 0))
+    if mode == 2:
+        return int(q)  # truncation
+    if mode == 3:
+        return lo
+    if mode == 4:
+        return ceil(q)
+    if mode == 5:
+        return lo + (frac >= half)
+    return lo + (frac > half)
+
+
+@pytest.mark.parametrize("mode", range(7))
+def test_shift_round_matches_exact_rational_rounding(mode: int) -> None:
+    from nntc.targets.bm1684x.simulator.tiu import shift_round
+
+    values = np.array([-9, -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 5, 6, 7, 8, 9, 2**40 + 3])
+    values = np.concatenate([values, RNG.integers(-(2**40), 2**40, 200)])
+    for shift in (0, 1, 2, 3, 17):
+        got = shift_round(values, shift, mode)
+        ref = [round_ref(int(v), 2**shift, mode) for v in values]
+        np.testing.assert_array_equal(got, ref, err_msg=f"shift {shift}")
+
+
+def test_round_float_modes_on_halves() -> None:
+    from nntc.targets.bm1684x.simulator.tiu import round_float
+
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.2, 1.7])
+    for mode in range(7):
+        ref = [round_ref(int(v * 10), 10, mode) for v in x]
+        np.testing.assert_array_equal(round_float(x, mode), ref, err_msg=f"mode {mode}")
+
+
+def test_bf16_and_f16_rounding_modes() -> None:
+    """round_to_half against float64 neighbour search, on ties and random values."""
+    from nntc.targets.bm1684x.codec import DType
+    from nntc.targets.bm1684x.simulator.memory import Prec, round_to_half, to_compute
+
+    bf = Prec(DType.BF16)
+    # 1 + 2**-8 is a BF16 tie between 1 and 1 + 2**-7; 1 + 3 * 2**-8 a tie between odd/even
+    ties = np.array([1 + 2**-8, 1 + 3 * 2**-8, -(1 + 2**-8), -(1 + 3 * 2**-8)], np.float32)
+    expect = {  # mode -> the BF16 results as float
+        0: [1.0, 1 + 2**-6, -1.0, -(1 + 2**-6)],
+        1: [1 + 2**-7, 1 + 2**-6, -(1 + 2**-7), -(1 + 2**-6)],
+        2: [1.0, 1 + 2**-7, -1.0, -(1 + 2**-7)],
+        3: [1.0, 1 + 2**-7, -(1 + 2**-7), -(1 + 2**-6)],
+        4: [1 + 2**-7, 1 + 2**-6, -1.0, -(1 + 2**-7)],
+        5: [1 + 2**-7, 1 + 2**-6, -1.0, -(1 + 2**-7)],
+        6: [1.0, 1 + 2**-7, -(1 + 2**-7), -(1 + 2**-6)],
+    }
+    for mode, ref in expect.items():
+        got = to_compute(round_to_half(ties, bf, mode), bf)
+        np.testing.assert_array_equal(got, np.array(ref, np.float32), err_msg=f"mode {mode}")
+    # random values: mode 2 truncates the low 16 bits, mode 1 adds half an ulp to the magnitude
+    x = RNG.standard_normal(1000).astype(np.float32)
+    bits = x.view(np.uint32)
+    np.testing.assert_array_equal(round_to_half(x, bf, 2), (bits >> 16).astype(np.uint16))
+    away = (((bits & 0x7FFFFFFF) + 0x8000) >> 16) | ((bits >> 16) & 0x8000)
+    np.testing.assert_array_equal(round_to_half(x, bf, 1), away.astype(np.uint16))
+    f16 = Prec(DType.FP16)
+    np.testing.assert_array_equal(round_to_half(x, f16, 0), x.astype(np.float16))
+    down = round_to_half(x, f16, 3).astype(np.float64)
+    up = round_to_half(x, f16, 4).astype(np.float64)
+    assert (down <= x).all() and (up >= x).all()
+    assert ((up == down) | (np.nextafter(down.astype(np.float16), np.inf) == up)).all()
+
+
+def int_ar(eu: int, shape, res: int, a: int, precs, signs, **extra) -> Command:
+    return ar(eu, shape, res, a, res0_prec=precs[0], opd0_prec=precs[1], opd1_prec=precs[2],
+              opd0_sign=signs[0], opd1_sign=signs[1], **extra)  # fmt: skip
+
+
+def test_arith_cast_f32_to_int_rounds_and_saturates() -> None:
+    """arith.cast f32 -> si32 (round_mode 1, the vendor's input quantiser) and si32 -> si8."""
+    mem = Memory()
+    shape = (1, 3, 4, 8)
+    x = (RNG.standard_normal(shape) * 100).astype(np.float32)
+    x.flat[:6] = [2.5, -2.5, 3.5, 300.0, -300.0, 0.5]
+    put_local(mem, 0, x, *aligned(0, 3, 4, 8))
+    cast = {"tsk_opd_num": 1, "opd2_sign": 1}
+    run_tiu(
+        mem,
+        int_ar(14, shape, 4096, 0, (INT32, FP32, FP32), (1, 1), opd2_n_str=1, **cast),
+        int_ar(14, shape, 8192, 4096, (INT8, INT32, INT32), (1, 1), **cast),
+    )
+    i32 = get_local(mem, 4096, shape, np.int32, *aligned(4096, 3, 4, 8))
+    ref = np.sign(x) * np.floor(np.abs(x.astype(np.float64)) + 0.5)
+    np.testing.assert_array_equal(i32, ref)
+    i8 = get_local(mem, 8192, shape, np.int8, 64, 64)
+    np.testing.assert_array_equal(i8, np.clip(ref, -128, 127))
+
+
+@pytest.mark.parametrize(
+    ("eu", "formula", "saturating"),
+    [(15, np.add, True), (2, np.add, False), (16, np.subtract, True), (0, np.multiply, False)],
+)
+def test_arith_int8_saturating_and_wrapping(eu: int, formula, saturating: bool) -> None:
+    """adds/subs clamp to the result type; add/mul keep the low bits (two's complement)."""
+    mem = Memory()
+    shape = (1, 5, 2, 32)
+    a = RNG.integers(-128, 128, shape).astype(np.int8)
+    b = RNG.integers(-128, 128, shape).astype(np.int8)
+    put_local(mem, 0, a, 64, 64)
+    put_local(mem, 1024, b, 64, 64)
+    run_tiu(mem, int_ar(eu, shape, 2048, 0, (INT8, INT8, INT8), (1, 1), opd1_addr=1024))
+    exact = formula(a.astype(np.int64), b.astype(np.int64))
+    ref = np.clip(exact, -128, 127) if saturating else exact.astype(np.int8)
+    np.testing.assert_array_equal(get_local(mem, 2048, shape, np.int8, 64, 64), ref)
+
+
+def test_arith_adds_int32_bias_with_shift() -> None:
+    """The vendor's conv bias add: si32 + per-channel si32 (free stride c=1), then a third
+    operand shifts right by 2 with round half up."""
+    mem = Memory()
+    shape = (1, 6, 4, 4)
+    x = RNG.integers(-(2**20), 2**20, shape).astype(np.int32)
+    bias = RNG.integers(-5000, 5000, (1, 6, 1, 1)).astype(np.int32)
+    put_local(mem, 0, x, 16, 16)
+    put_local(mem, 4096, bias, 1, 1)
+    run_tiu(
+        mem,
+        int_ar(15, shape, 8192, 4096, (INT32, INT32, INT32), (1, 1), opd0_str=3,
+               opd0_c_str=1, opd1_addr=0),
+        int_ar(15, shape, 16384, 8192, (INT32, INT32, INT32), (1, 1), opd1_const=1,
+               opd1_addr=0, tsk_opd_num=3, opd2_const=1, opd2_addr=2, opd2_n_str=5),
+    )  # fmt: skip
+    np.testing.assert_array_equal(get_local(mem, 8192, shape, np.int32, 16, 16), x + bias)
+    ref = np.floor((x.astype(np.int64) + bias) / 4 + 0.5)
+    np.testing.assert_array_equal(get_local(mem, 16384, shape, np.int32, 16, 16), ref)
+
+
+def test_arith_copy_int8_immediate() -> None:
+    mem = Memory()
+    run_tiu(
+        mem,
+        int_ar(19, (1, 9, 1, 9), 0, 0, (INT8, INT8, INT8), (1, 0), opd0_const=1,
+               opd0_addr=0xFE, tsk_opd_num=1),
+    )  # fmt: skip
+    np.testing.assert_array_equal(get_local(mem, 0, (1, 9, 1, 9), np.int8, 64, 64), -2)
+
+
+def test_depthwise_int8_bias_shift_saturation() -> None:
+    """int8 depthwise: sum(x * k) + int32 bias, >> (res1_addr & 0xff) half up, clamp si8."""
+    mem = Memory()
+    c, ih, iw = 5, 6, 6
+    x = RNG.integers(-128, 128, (1, c, ih, iw)).astype(np.int8)
+    k = RNG.integers(-128, 128, (1, c, 3, 3)).astype(np.int8)
+    bias = RNG.integers(-3000, 3000, (1, c, 1, 1)).astype(np.int32)
+    put_local(mem, 0, x, 64, 64)
+    put_local(mem, 65536, k, 9, 9)
+    put_local(mem, 66560, bias, 1, 1)
+    run_tiu(
+        mem,
+        pord(0, c, ih, iw, 3, 3, (3, 3), (2, 2), res0_prec=INT8, opd0_prec=INT8, opd0_sign=1,
+             opd1_sign=1, opd2_sign=1, opd1_addr=65536, opd2_addr=66560, opd0_up_pad=1,
+             opd0_lf_pad=1, opd3_addr=0xFD, res1_addr=6, opd2_n_str=5),
+    )  # fmt: skip
+    xp = np.full((1, c, ih + 1, iw + 1), -3, dtype=np.int64)
+    xp[:, :, 1:, 1:] = x
+    acc = np.zeros((1, c, 3, 3), dtype=np.int64)
+    for i in range(3):
+        for j in range(3):
+            acc += xp[:, :, i : i + 5 : 2, j : j + 5 : 2] * k[:, :, i : i + 1, j : j + 1]
+    ref = np.clip(np.floor((acc + bias) / 64 + 0.5), -128, 127)
+    np.testing.assert_array_equal(get_local(mem, 32768, (1, c, 3, 3), np.int8, 64, 64), ref)
+
+
+def test_depthwise_uint8_one_hot_kernel_copies() -> None:
+    """The vendor's lane-gather trick: an unsigned one-hot 3x1 kernel selects one tap."""
+    mem = Memory()
+    c = 6
+    x = RNG.integers(0, 256, (1, c, 8, 4)).astype(np.uint8)
+    k = np.zeros((1, c, 3, 1), dtype=np.uint8)
+    k[0, np.arange(c), np.arange(c) % 3, 0] = 1
+    put_local(mem, 0, x, 64, 64)
+    put_local(mem, 65536, k, 3, 3)
+    run_tiu(
+        mem,
+        pord(0, c, 8, 4, 4, 4, (3, 1), (2, 1), res0_prec=INT8, opd0_prec=INT8,
+             opd1_addr=65536, opd2_const=1, opd0_up_pad=1, opd0_dn_pad=1, opd3_addr=0),
+    )  # fmt: skip
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0)))
+    ref = np.stack([xp[0, ch, (ch % 3) : (ch % 3) + 7 : 2] for ch in range(c)])[None]
+    np.testing.assert_array_equal(get_local(mem, 32768, (1, c, 4, 4), np.uint8, 64, 64), ref)
+
+
+def test_avgpooling_uint8_multiplier_and_shift() -> None:
+    """Integer avg pool: (window sum x opd1) >> opd2_addr with round half up, clamp ui8."""
+    mem = Memory()
+    c = 7
+    x = RNG.integers(0, 256, (1, c, 8, 8)).astype(np.uint8)
+    x[0, 0] = 255
+    put_local(mem, 0, x, 64, 64)
+    run_tiu(
+        mem,
+        pord(1, c, 8, 8, 1, 1, (8, 8), (1, 1), res0_prec=INT8, opd0_prec=INT8, opd1_const=1,
+             opd1_addr=35, opd2_addr=10, opd2_n_str=5, opd3_addr=0),
+    )  # fmt: skip
+    total = x.astype(np.int64).sum(axis=(2, 3), keepdims=True)
+    ref = np.clip(np.floor(total * 35 / 1024 + 0.5), 0, 255)
+    np.testing.assert_array_equal(get_local(mem, 32768, (1, c, 1, 1), np.uint8, 64, 64), ref)
+
+
+def test_maxpooling_uint8() -> None:
+    mem = Memory()
+    c = 66
+    x = RNG.integers(0, 256, (1, c, 4, 4)).astype(np.uint8)
+    put_local(mem, 0, x, 64, 128)
+    run_tiu(mem, pord(4, c, 4, 4, 2, 2, (2, 2), (2, 2), res0_prec=INT8, opd0_prec=INT8))
+    ref = x.reshape(1, c, 2, 2, 2, 2).max(axis=(3, 5))
+    np.testing.assert_array_equal(get_local(mem, 32768, (1, c, 2, 2), np.uint8, 64, 128), ref)
+
+
+@pytest.mark.parametrize("signed_input", [True, False])
+def test_conv_normal_int8_kernel_zero_point_and_pad(signed_input: bool) -> None:
+    """int8 conv.normal -> si32: weights minus the per-input-channel zero point opd2,
+    pad value opd3 (immediate), alignIC weights with cube 64."""
+    mem = Memory()
+    n, ic, ih, iw, oc, kh, kw = 1, 70, 5, 6, 4, 1, 3
+    lo, hi = (-128, 128) if signed_input else (0, 256)
+    x = RNG.integers(lo, hi, (n, ic, ih, iw)).astype(np.int8 if signed_input else np.uint8)
+    w = RNG.integers(-128, 128, (oc, ic, kh, kw)).astype(np.int8)
+    kzp = RNG.integers(-5, 6, (1, ic, 1, 1)).astype(np.int8)
+    put_local(mem, 0, x, 64, 128)
+    # alignIC, cube 64: per output channel, blocks of 64 input channels, taps, channel in block
+    blocks = np.zeros((oc, 2, kh * kw, 64), dtype=np.int8)
+    for b in range(2):
+        part = w[:, b * 64 : (b + 1) * 64].reshape(oc, -1, kh * kw).transpose(0, 2, 1)
+        blocks[:, b, :, : part.shape[2]] = part
+    put_local(mem, 65536, blocks.reshape(1, oc, 1, -1), 2 * 64 * kh * kw, 0)
+    put_local(mem, 131072, kzp, 1, 2)
+    pad_value = 7
+    ow = (iw + 2 - kw) // 2 + 1
+    run_tiu(
+        mem,
+        make_command("sCONV", {"res0_prec": INT32, "opd0_prec": INT8,
+                               "opd0_sign": int(signed_input), "opd1_sign": 1, "opd2_sign": 1,
+                               "res0_addr": 196608, "opd0_addr": 0, "opd1_addr": 65536,
+                               "opd2_addr": 131072, "opd3_const": 1, "opd3_addr": pad_value,
+                               "res0_n": n, "res0_c": oc, "res0_h": ih, "res0_w": ow,
+                               "opd0_c": ic, "opd0_h": ih, "opd0_w": iw, "opd1_h": kh,
+                               "opd1_w": kw, "opd0_lf_pad": 1, "opd0_rt_pad": 1,
+                               "res_op_y_str": 1, "res_op_x_str": 2}),
+    )  # fmt: skip
+    ref = conv_ref(x.astype(np.float64), w - kzp.reshape(1, ic, 1, 1).astype(np.float64),
+                   np.zeros(oc), (1, 2), (0, 0, 1, 1), pad_value)  # fmt: skip
+    got = get_local(mem, 196608, (n, oc, ih, ow), np.int32, 16, 16)
+    np.testing.assert_array_equal(got, ref.astype(np.int64))
+
+
+def rqdq(eu: int, shape, res: int, opd: int, **fields) -> Command:
+    n, c, h, w = shape
+    return make_command("sRQ_sDQ", {"tsk_eu_typ": eu, "res0_n": n, "res0_c": c, "res0_h": h,
+                                    "res0_w": w, "res0_addr": res, "opd0_addr": opd,
+                                    **fields})  # fmt: skip
+
+
+def test_rq1_per_channel_multiplier_shift_zero_point() -> None:
+    """quant.rq1: sat(round_half_up(x * m >> -s) + zp), words (m, s, zp) per channel."""
+    mem = Memory()
+    shape = (1, 67, 3, 5)
+    x = RNG.integers(-(2**24), 2**24, shape).astype(np.int32)
+    mul = RNG.integers(1, 2**22, 67)
+    shift = RNG.integers(-30, -20, 67)
+    zp = RNG.integers(-3, 4, 67)
+    params = np.stack([mul, shift, zp], axis=1).astype(np.int32).reshape(1, 67, 1, 3)
+    put_local(mem, 0, x, 16, 32)
+    put_local(mem, 65536, params, 16, 32)
+    run_tiu(mem, rqdq(1, shape, 131072, 0, opd0_prec=INT32, opd0_sign=1, opd1_addr=65536,
+                      res0_prec=INT8, opd2_sign=1, opd2_n_str=5))  # fmt: skip
+    r = (1, 67, 1, 1)
+    exact = x.astype(np.int64) * mul.reshape(r)
+    ref = np.floor(exact / 2.0 ** (-shift.reshape(r)) + 0.5) + zp.reshape(r)
+    got = get_local(mem, 131072, shape, np.int8, 64, 128)
+    np.testing.assert_array_equal(got, np.clip(ref, -128, 127))
+
+
+def test_rq1_immediate_and_dq0_immediate() -> None:
+    """The vendor's FC tail: rq1 with packed immediates (m, shift | zp << 8), half away from
+    zero, to si8; then dq0 (x - zp) * scale to f32."""
+    mem = Memory()
+    shape = (1, 1, 10, 1)
+    x = RNG.integers(-(2**17), 2**17, shape).astype(np.int32)
+    x.flat[:2] = [1 << 9, -(1 << 9)]  # exact halves after >> 10 of x * 1
+    put_local(mem, 0, x, 16, 16)
+    packed = (-10 & 0xFF) | ((-3 & 0xFFFF) << 8)
+    run_tiu(
+        mem,
+        rqdq(1, shape, 4096, 0, opd0_prec=INT32, opd0_sign=1, opd1_const=1, opd1_addr=3,
+             opd2_addr=packed, res0_prec=INT8, opd2_sign=1, opd2_n_str=1),
+        rqdq(3, shape, 8192, 4096, opd0_prec=INT8, opd0_sign=1, opd1_const=1, opd1_addr=2,
+             opd2_addr=f32_bits(0.125), res0_prec=FP32, opd2_sign=1),
+    )  # fmt: skip
+    q = x.astype(np.float64) * 3 / 1024
+    ref = np.clip(np.sign(q) * np.floor(np.abs(q) + 0.5) - 3, -128, 127)
+    np.testing.assert_array_equal(get_local(mem, 4096, shape, np.int8, 64, 64), ref)
+    got = get_local(mem, 8192, shape, np.float32, 16, 16)
+    np.testing.assert_array_equal(got, ((ref - 2) * 0.125).astype(np.float32))
+
+
+def test_rq0_and_dq0_per_channel() -> None:
+    """rq0: round(x * scale + offset) per channel (f32 words); dq0 per channel (zp, scale)."""
+    mem = Memory()
+    shape = (1, 4, 2, 8)
+    x = RNG.integers(-1000, 1000, shape).astype(np.int32)
+    put_local(mem, 0, x, 16, 16)
+    scale = np.array([0.1, 0.25, 0.5, 0.03], np.float32)
+    offset = np.array([0.0, 1.0, -2.0, 0.5], np.float32)
+    words = np.stack([scale, offset], axis=1).reshape(1, 4, 1, 2)
+    put_local(mem, 65536, words, 16, 16)
+    dq = np.stack([np.array([1, -2, 0, 3], np.int32).view(np.float32), scale], axis=1)
+    put_local(mem, 98304, dq.reshape(1, 4, 1, 2), 16, 16)
+    run_tiu(
+        mem,
+        rqdq(0, shape, 4096, 0, opd0_prec=INT32, opd0_sign=1, opd1_addr=65536,
+             res0_prec=INT16, opd2_sign=1, opd2_n_str=0),
+        rqdq(3, shape, 8192, 4096, opd0_prec=INT16, opd0_sign=1, opd1_addr=98304,
+             res0_prec=FP32),
+    )  # fmt: skip
+    r = (1, 4, 1, 1)
+    q = np.rint(x * scale.reshape(r) + offset.reshape(r))
+    np.testing.assert_array_equal(get_local(mem, 4096, shape, np.int16, 32, 32), q)
+    zp = np.array([1, -2, 0, 3]).reshape(r)
+    got = get_local(mem, 8192, shape, np.float32, 16, 16)
+    np.testing.assert_array_equal(got, ((q - zp) * scale.reshape(r)).astype(np.float32))

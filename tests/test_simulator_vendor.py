@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nntc.sim import main as sim_main
+from nntc.targets.bm1684x.codec import Command
 from nntc.targets.bm1684x.simulator import SimulationError, Simulator
 
 DATA = Path(__file__).parent / "data" / "vendor" / "tiny_cnn"
@@ -55,10 +57,11 @@ def test_vendor_f32_reproduces_the_vendor_output(f32_sim: Simulator, vendor_inpu
     assert 0 < report["gdma_busy_cycles"] <= report["cycles"]
 
 
-@pytest.mark.parametrize(("q", "max_ulps"), [("f16", 0), ("bf16", 32)])
+@pytest.mark.parametrize(("q", "max_ulps"), [("f16", 0), ("bf16", 16)])
 def test_vendor_f16_bf16(q: str, max_ulps: int, vendor_input) -> None:
-    """f16 is bit-exact; bf16 is within a few ulps of its final bf16 values (measured: outputs
-    differ by 1 ulp of the pre-bias matmul value, up to 32 ulps of a small result)."""
+    """f16 is bit-exact; bf16 is not (see docs/simulator.md): measured, the outputs are at most
+    1 ulp of the pre-bias matmul value below the vendor's, which is up to 16 ulps of the
+    smallest result; 2 of the 10 values are exact."""
     expected = np.load(DATA / f"tiny_cnn_{q}.output.npz")["output_Gemm_f32"]
     got = Simulator(bmodel_bytes(q)).run({"input": vendor_input}).outputs["output_Gemm_f32"]
     ulp = np.spacing(np.abs(expected)) * (2**13 if q == "f16" else 2**16)
@@ -66,10 +69,112 @@ def test_vendor_f16_bf16(q: str, max_ulps: int, vendor_input) -> None:
     assert cosine(got, expected) > 0.99999
 
 
-def test_vendor_int8_is_not_supported_yet(vendor_input) -> None:
-    """Milestone 2 is open: the int8 stream stops at its first integer depthwise, by name."""
-    with pytest.raises(SimulationError, match=r"TIU command 13 \(pord.depthwise\)"):
-        Simulator(bmodel_bytes("int8")).run({"input": vendor_input})
+@pytest.fixture(scope="module")
+def int8_sim() -> Simulator:
+    return Simulator(bmodel_bytes("int8"))
+
+
+def test_vendor_int8_is_bit_exact(int8_sim: Simulator, vendor_input) -> None:
+    """The whole integer path (quantise, int8 depthwise/conv, bias adds, rq1, pools, mm2,
+    dq0) reproduces the vendor simulator's output bit for bit."""
+    expected = np.load(DATA / "tiny_cnn_int8.output.npz")["output_Gemm_f32"]
+    result = int8_sim.run({"input": vendor_input})
+    got = result.outputs["output_Gemm_f32"]
+    assert got.dtype == expected.dtype == np.float32
+    assert np.array_equal(got, expected)
+    assert result.report["commands"] == 75
+    for op in ("quant.rq1", "quant.dq0", "pord.depthwise", "conv.normal", "mm2.nn"):
+        assert op in result.report["by_op"]
+
+
+@pytest.mark.parametrize(
+    ("tiu_index", "fields"),
+    [
+        (1, {"opd2_n_str": 2}),  # input quantiser: truncation instead of half away from zero
+        (16, {"opd2_n_str": 3}),  # first requant: floor instead of half up
+        (58, {"opd2_n_str": 3}),  # integer avg pool: floor instead of half up
+        (58, {"opd2_addr": 11}),  # integer avg pool: the shift lives in opd2_addr
+        (61, {"opd2_n_str": 3}),  # the FC requant
+    ],
+)
+def test_vendor_int8_depends_on_the_rounding_fields(
+    tiu_index: int, fields: dict[str, int], vendor_input
+) -> None:
+    """The fields the int8 findings rest on change the output when altered (so the match is
+    not an accident of the input)."""
+    sim = Simulator(bmodel_bytes("int8"))
+    cmd = sim.groups[0].tiu[tiu_index]
+    sim.groups[0].tiu[tiu_index] = Command(cmd.name, {**cmd.fields, **fields})
+    expected = np.load(DATA / "tiny_cnn_int8.output.npz")["output_Gemm_f32"]
+    got = sim.run({"input": vendor_input}).outputs["output_Gemm_f32"]
+    assert not np.array_equal(got, expected)
+
+
+# --- per-layer breakdown ----------------------------------------------------------------------
+
+INT8_LAYERS = [
+    {"name": "quantize_input", "tiu": [0, 2], "gdma": [0, 0]},
+    {"name": "conv1", "tiu": [3, 16], "gdma": [1, 2]},
+    {"name": "conv2", "tiu": [17, 56], "gdma": None},
+    {"name": "pool", "tiu": [57, 58], "gdma": [3, 3]},
+    {"name": "fc", "tiu": [59, 61], "gdma": [4, 7]},
+    {"name": "dequantize_output", "tiu": [62, 62], "gdma": [8, 9]},
+]
+
+
+def test_layer_map_breaks_the_cycles_down(int8_sim: Simulator, tmp_path: Path) -> None:
+    path = tmp_path / "tiny_cnn_int8.bmodel"
+    path.write_bytes(bmodel_bytes("int8"))
+    (tmp_path / "tiny_cnn_int8.bmodel.layers.json").write_text(json.dumps([INT8_LAYERS]))
+    sim = Simulator(path)  # picks up the side file
+    result = sim.time_only(trace=True)
+    by_layer = result.report["by_layer"]
+    assert list(by_layer)[:6] == [e["name"] for e in INT8_LAYERS]
+    # the end commands (TIU 63, GDMA 10) are in no range
+    assert by_layer["(unassigned)"]["commands"] == 2
+    assert sum(r["commands"] for r in by_layer.values()) == result.report["commands"]
+    assert sum(r["tiu_cycles"] for r in by_layer.values()) == result.report["tiu_busy_cycles"]
+    assert sum(r["gdma_cycles"] for r in by_layer.values()) == result.report["gdma_busy_cycles"]
+    assert by_layer["conv2"]["gdma_cycles"] == 0 and by_layer["conv2"]["commands"] == 40
+    conv1 = by_layer["conv1"]
+    assert (
+        0 <= conv1["start"] < conv1["end"] and conv1["span_cycles"] == conv1["end"] - conv1["start"]
+    )
+    slices = [e for e in result.trace["traceEvents"] if e["ph"] == "X"]
+    assert {e["args"]["layer"] for e in slices} >= {"conv1", "fc"}
+    # without a map: by op only
+    assert "by_layer" not in int8_sim.time_only().report
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        ([[{"name": "a", "tiu": [0, 64]}]], "not inside the queue of 64 commands"),
+        ([[{"name": "a", "tiu": [0, 3]}, {"name": "b", "tiu": [3, 4]}]], "already in layer 'a'"),
+        ([[{"name": "", "tiu": [0, 3]}]], "'name' must be a non-empty string"),
+        ([[{"name": "a", "tpu": [0, 3]}]], "unknown key 'tpu'"),
+        ([[{"name": "a", "gdma": [2, 1]}]], "not inside the queue"),
+        ([[], []], "has 2 group(s), the net has 1"),
+        ({"name": "a"}, "expected a list of groups"),
+    ],
+)
+def test_layer_map_errors(layers, message: str) -> None:
+    with pytest.raises(SimulationError, match=re.escape(message)):
+        Simulator(bmodel_bytes("int8"), layers=layers)
+
+
+def test_cli_layers_option(tmp_path: Path) -> None:
+    path = tmp_path / "m.bmodel"
+    path.write_bytes(bmodel_bytes("int8"))
+    layers, rep = tmp_path / "l.json", tmp_path / "r.json"
+    layers.write_text(json.dumps(INT8_LAYERS))  # one group: the bare list is accepted
+    rc = sim_main([str(path), "--input", str(DATA / "input.npz"), "--report", str(rep),
+                   "--layers", str(layers)])  # fmt: skip
+    assert rc == 0
+    assert "fc" in json.loads(rep.read_text())["by_layer"]
+    layers.write_text("[{")
+    rc = sim_main([str(path), "--input", str(DATA / "input.npz"), "--layers", str(layers)])
+    assert rc == 1
 
 
 def test_run_many_inputs_and_batches(f32_sim: Simulator, vendor_input) -> None:

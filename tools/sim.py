@@ -1,11 +1,15 @@
 """`nntc-sim`: run a BM1684X bmodel on the nntc simulator.
 
     nntc-sim X.bmodel --input IN.npz --output OUT.npz [--trace T.json] [--report R.json]
+             [--layers L.json]
 
 Reads the inputs from IN.npz by tensor name (a file with one array may use any key), runs the
 net's command queues functionally and with timing, writes the outputs by tensor name to OUT.npz,
 the report (cycles, latency_ms, per-engine busy/idle cycles, command count, per-op breakdown) to
-R.json and a Chrome/Perfetto trace to T.json, and prints a short summary. Every file is written
+R.json and a Chrome/Perfetto trace to T.json, and prints a short summary. With a layer map
+(`--layers`, or `X.bmodel.layers.json` beside the bmodel; format in
+`nntc.targets.bm1684x.simulator.layers`) the report breaks the cycles down by layer too
+(`by_layer`) and each trace slice names its layer. Every file is written
 atomically (a temporary file renamed into place). Errors are one line `nntc-sim: error: ...` on
 stderr with exit code 1 (2 for a usage error); `--debug` shows the Python traceback instead.
 """
@@ -81,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", metavar="R.json", help="write the timing report here")
     parser.add_argument("--net", default="0", help="net name or index (default: the first)")
     parser.add_argument(
+        "--layers",
+        metavar="L.json",
+        help="command ranges -> layer names (default: X.bmodel.layers.json if present)",
+    )
+    parser.add_argument(
         "--ddr-bandwidth",
         type=float,
         default=DEFAULT_DDR_BANDWIDTH_GBPS,
@@ -95,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--ddr-bandwidth must be positive")
     try:
         net: int | str = int(args.net) if args.net.isdigit() else args.net
-        sim = Simulator(args.bmodel, net=net, timing=ChipTiming(args.ddr_bandwidth))
+        sim = Simulator(
+            args.bmodel, net=net, timing=ChipTiming(args.ddr_bandwidth), layers=args.layers
+        )
         inputs = _read_inputs(args.input, sim)
         result = sim.run(inputs, trace=args.trace is not None)
         if args.output:

@@ -33,6 +33,7 @@ from nntc.targets.bm1684x.simulator.engine import (
     Timeline,
     run_groups,
 )
+from nntc.targets.bm1684x.simulator.layers import LayerMap, load_layer_map, parse_layer_map
 from nntc.targets.bm1684x.simulator.memory import (
     Memory,
     SimulationError,
@@ -43,6 +44,7 @@ from nntc.targets.bm1684x.simulator.memory import (
 __all__ = [
     "CommandError",
     "CommandGroup",
+    "LayerMap",
     "Record",
     "SimResult",
     "SimulationError",
@@ -108,7 +110,10 @@ class Simulator:
         stage: int = 0,
         timing: ChipTiming | None = None,
         static_image: bytes | None = None,
+        layers: str | os.PathLike[str] | list[object] | dict[str, object] | None = None,
     ) -> None:
+        """`layers`: a `.layers.json` side file (path) or its decoded JSON (see `layers.py`);
+        without it a bmodel given by path uses `<path>.layers.json` when that file exists."""
         bm = bmodel if isinstance(bmodel, BModel) else read_bmodel(bmodel)
         self.timing = timing or ChipTiming()
         nets = bm.model.net
@@ -135,6 +140,7 @@ class Simulator:
             self._coeff = (param.coeff_mem.address, bm.binary(param.coeff_mem.binary_coeff))
         self._gmem_base, self._gmem_size = self._gmem_window(param)
         self._static = default_static_image() if static_image is None else static_image
+        self.layers = self._layer_map(bmodel, layers)
 
     # --- loading ---------------------------------------------------------------------------
     @staticmethod
@@ -175,6 +181,22 @@ class Simulator:
         hi = max(a + s for a, s in spans)
         hi = -(-hi // GMEM_ALIGNMENT) * GMEM_ALIGNMENT
         return lo, hi - lo
+
+    def _layer_map(
+        self,
+        bmodel: object,
+        layers: str | os.PathLike[str] | list[object] | dict[str, object] | None,
+    ) -> LayerMap | None:
+        lengths = [(len(g.tiu), len(g.gdma)) for g in self.groups]
+        if isinstance(layers, str | os.PathLike):
+            return load_layer_map(layers, lengths)
+        if layers is not None:
+            return parse_layer_map(layers, lengths)
+        if isinstance(bmodel, str | os.PathLike):
+            side = os.fspath(bmodel) + ".layers.json"
+            if os.path.exists(side):
+                return load_layer_map(side, lengths)
+        return None
 
     @property
     def command_count(self) -> int:
@@ -248,7 +270,7 @@ class Simulator:
             for t, x in zip(self.inputs, arrays, strict=True):
                 batch = t.shape[0]
                 self._store_input(mem, t, x[b * batch : (b + 1) * batch])
-            timelines.append(run_groups(self.groups, mem, self.timing))
+            timelines.append(run_groups(self.groups, mem, self.timing, self.layers))
             for t in self.outputs:
                 outs[t.name].append(self._load_output(mem, t))
         outputs = {name: np.concatenate(parts, axis=0) for name, parts in outs.items()}
@@ -256,7 +278,7 @@ class Simulator:
 
     def time_only(self, trace: bool = False) -> SimResult:
         """The timing of one batch without executing the commands (no outputs)."""
-        return self._result({}, [run_groups(self.groups, None, self.timing)], trace)
+        return self._result({}, [run_groups(self.groups, None, self.timing, self.layers)], trace)
 
     def _result(
         self, outputs: dict[str, np.ndarray], timelines: list[Timeline], trace: bool

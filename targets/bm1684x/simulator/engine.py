@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from nntc.targets.bm1684x.chip import CLOCK_HZ, ChipTiming
 from nntc.targets.bm1684x.codec import Command, Engine
 from nntc.targets.bm1684x.simulator.gdma import execute_gdma
+from nntc.targets.bm1684x.simulator.layers import LayerMap
 from nntc.targets.bm1684x.simulator.memory import Memory, SimulationError
 from nntc.targets.bm1684x.simulator.timing import gdma_cycles, tiu_cycles
 from nntc.targets.bm1684x.simulator.tiu import execute_tiu
@@ -58,6 +59,8 @@ class Record:
     op: str
     start: int
     end: int
+    layer: str | None = None
+    """The layer of the command from the layer map, None without one."""
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Timeline:
 
     records: list[Record] = field(default_factory=list)
     cycles: int = 0
+    layer_order: tuple[str, ...] = ()
+    """Layer names in the layer map's order (empty: no layer map)."""
 
     def busy(self, engine: Engine) -> int:
         return sum(r.end - r.start for r in self.records if r.engine is engine)
@@ -77,7 +82,7 @@ class Timeline:
         for r in self.records:
             by_op[r.op]["count"] += 1
             by_op[r.op]["cycles"] += r.end - r.start
-        return {
+        report: dict[str, object] = {
             "cycles": self.cycles,
             "latency_ms": self.cycles / CLOCK_HZ * 1e3,
             "tiu_busy_cycles": tiu,
@@ -89,6 +94,30 @@ class Timeline:
             "ddr_bandwidth_gbps": timing.ddr_bandwidth_gbps,
             "by_op": dict(sorted(by_op.items())),
         }
+        if any(r.layer is not None for r in self.records):
+            report["by_layer"] = self.by_layer()
+        return report
+
+    def by_layer(self) -> dict[str, dict[str, int]]:
+        """Per layer: commands, busy cycles per engine, and the span from its first start to
+        its last end (layers overlap in time when the engines run them in parallel)."""
+        rows: dict[str, dict[str, int]] = {}
+        for name in (*self.layer_order, *(r.layer for r in self.records)):
+            if name is not None and name not in rows:
+                rows[name] = {"commands": 0, "tiu_cycles": 0, "gdma_cycles": 0,
+                              "start": -1, "end": 0}  # fmt: skip
+        for r in self.records:
+            if r.layer is None:
+                continue
+            row = rows[r.layer]
+            row["commands"] += 1
+            row["tiu_cycles" if r.engine is Engine.TIU else "gdma_cycles"] += r.end - r.start
+            row["start"] = r.start if row["start"] < 0 else min(row["start"], r.start)
+            row["end"] = max(row["end"], r.end)
+        for row in rows.values():
+            row["start"] = max(row["start"], 0)
+            row["span_cycles"] = row["end"] - row["start"]
+        return rows
 
     def chrome_trace(self) -> dict[str, object]:
         """A Chrome / Perfetto trace: one track per engine, a slice per command (ts in us)."""
@@ -116,6 +145,7 @@ class Timeline:
                     "ts": r.start * 1e6 / CLOCK_HZ,
                     "dur": (r.end - r.start) * 1e6 / CLOCK_HZ,
                     "args": {
+                        **({"layer": r.layer} if r.layer is not None else {}),
                         "group": r.group,
                         "index": r.index,
                         "cmd_id": r.cmd_id,
@@ -142,9 +172,12 @@ def run_groups(
     groups: list[CommandGroup],
     mem: Memory | None,
     timing: ChipTiming,
+    layers: LayerMap | None = None,
 ) -> Timeline:
-    """Run every group in order; `mem` None times the commands without executing them."""
-    timeline = Timeline()
+    """Run every group in order; `mem` None times the commands without executing them.
+
+    With a layer map every record carries its layer name (for the report and the trace)."""
+    timeline = Timeline(layer_order=layers.order if layers is not None else ())
     now = 0
     for g, group in enumerate(groups):
         queues = {Engine.TIU: group.tiu, Engine.GDMA: group.gdma}
@@ -185,9 +218,9 @@ def run_groups(
                 raise CommandError(g, engine, index, op, str(e)) from e
             end = start + cost
             cmd_id = cmd.fields.get("cmd_id", 0)
-            timeline.records.append(
-                Record(g, engine, index, cmd_id, cmd.fields.get("cmd_id_dep", 0), op, start, end)
-            )
+            layer = layers.layer(g, engine, index) if layers is not None else None
+            dep = cmd.fields.get("cmd_id_dep", 0)
+            timeline.records.append(Record(g, engine, index, cmd_id, dep, op, start, end, layer))
             finished[engine].append((cmd_id, end))
             free[engine] = end
             pos[engine] += 1

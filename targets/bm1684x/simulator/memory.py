@@ -48,6 +48,7 @@ __all__ = [
     "immediate",
     "prec",
     "raw_dtype",
+    "round_to_half",
     "to_compute",
 ]
 
@@ -161,14 +162,68 @@ def bf16_bits(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def from_compute(values: np.ndarray, p: Prec) -> np.ndarray:
+def _bf16_neighbours(x: np.ndarray, rne: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The BF16 bit patterns just below and above |x| in magnitude, given its RNE rounding."""
+    back = np.abs(to_compute(rne, Prec(DType.BF16))) > np.abs(x)
+    toward_zero = np.where(back, rne - np.uint16(1), rne).astype(np.uint16)
+    return toward_zero, (toward_zero + np.uint16(1)).astype(np.uint16)
+
+
+def _f16_neighbours(x: np.ndarray, rne: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    bits = rne.view(np.uint16)
+    back = np.abs(rne.astype(np.float32)) > np.abs(x)
+    toward_zero = np.where(back, bits - np.uint16(1), bits).astype(np.uint16)
+    return toward_zero.view(np.float16), (toward_zero + np.uint16(1)).view(np.float16)
+
+
+def round_to_half(values: np.ndarray, p: Prec, mode: int = 0) -> np.ndarray:
+    """float32 -> FP16/BF16 raw elements with a TPU rounding mode (TPU-MLIR's RoundingMode:
+    0 half to even, 1 half away from zero, 2 towards zero, 3 down, 4 up, 5 half up, 6 half down).
+
+    The two representable neighbours of |x| are compared exactly in float64; values the target
+    represents exactly, infinities and NaN keep their round-to-nearest-even encoding.
+    """
+    x = np.asarray(values, dtype=np.float32)
+    rne = bf16_bits(x) if p.code is DType.BF16 else x.astype(np.float16)
+    if mode == 0:
+        return rne
+    back = to_compute(rne, p) if p.code is DType.BF16 else rne.astype(np.float32)
+    inexact = (back != x) & np.isfinite(x) & np.isfinite(back)
+    if not inexact.any():
+        return rne
+    neighbours = _bf16_neighbours if p.code is DType.BF16 else _f16_neighbours
+    lo, hi = neighbours(x, rne)
+    ax = np.abs(x.astype(np.float64))
+    d_lo = ax - np.abs(to_compute(lo, p).astype(np.float64))
+    d_hi = np.abs(to_compute(hi, p).astype(np.float64)) - ax
+    positive = x > 0
+    tie = d_lo == d_hi
+    if mode == 1:  # half away from zero
+        away = d_hi <= d_lo
+    elif mode == 2:  # towards zero
+        away = np.zeros(x.shape, dtype=bool)
+    elif mode == 3:  # down: away from zero only for negative values
+        away = ~positive
+    elif mode == 4:  # up
+        away = positive
+    elif mode == 5:  # half up: ties go towards +inf
+        away = (d_hi < d_lo) | (tie & positive)
+    elif mode == 6:  # half down: ties go towards -inf
+        away = (d_hi < d_lo) | (tie & ~positive)
+    else:
+        raise SimulationError(f"round mode {mode} is not one of 0..6")
+    return np.where(inexact, np.where(away, hi, lo), rne)
+
+
+def from_compute(values: np.ndarray, p: Prec, mode: int = 0) -> np.ndarray:
     """float32 / int64 results -> raw stored elements of type `p`.
 
-    Floats round to nearest even; integers must already be in range (the caller saturates or
+    Floats round with TPU rounding mode `mode` (default to nearest even; an FP32 result is
+    the float32 value as computed); integers must already be in range (the caller saturates or
     wraps as its command does) and are wrapped to the width here.
     """
-    if p.code is DType.BF16:
-        return bf16_bits(np.asarray(values, dtype=np.float32))
+    if p.code in (DType.BF16, DType.FP16):
+        return round_to_half(np.asarray(values, dtype=np.float32), p, mode)
     if p.is_float:
         return np.asarray(values).astype(p.storage)
     return np.asarray(values).astype(np.int64).astype(p.storage)

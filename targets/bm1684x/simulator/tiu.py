@@ -2,8 +2,9 @@
 
 Each `execute_*` reads its operands from `Memory` with the layouts of isa.md §6-7, computes the
 result with vectorised numpy (loops only over kernel taps) and stores it. Floats are computed in
-float32 and rounded to the result type (FP16/BF16 round to nearest even); integers in int64 with
-the command's saturation and rounding. `TIU_OPS` maps the vendor op name to its implementation;
+float32 and rounded to the result type (FP16/BF16 with the command's round_mode where it has
+one, else to nearest even); integers exactly in int64 with the command's shifts, rounding mode
+(TPU-MLIR's RoundingMode numbering) and saturation or wrap-around. `TIU_OPS` maps the vendor op name to its implementation;
 a command whose op is not in it stops the run (`SimulationError`), it is never skipped.
 
 What the vendor streams taught (beyond isa.md; see also docs/simulator.md):
@@ -12,6 +13,9 @@ What the vendor streams taught (beyond isa.md; see also docs/simulator.md):
 - pord.avgpooling multiplies the window *sum* by the opd1 immediate: the f32 stream pools 8x8 as
   a 4x1 window with scale 1.0 followed by a 1x16 window with scale 1/64.
 - Immediates of every type sit in the low-order bytes of the 32-bit field, BF16 included.
+- int8 (docs/simulator.md has the evidence): quant.rq1's per-channel shift word is negative
+  for a right shift; integer avg pooling multiplies the window sum by opd1 and shifts right
+  by opd2_addr; integer depthwise shifts by the low byte of res1_addr.
 - mm.normal: left (M, K) with M = opd0_n, K = opd0_w * (opd0_c - 1) + opd1_w, folded across
   channels by opd0_w; right (K, N) and bias (1, N) folded by res0_w; all EU-aligned (c stride
   align_up(w, EU_NUM)); with float input the bias is always added.
@@ -91,19 +95,71 @@ def round_float(x: np.ndarray, mode: int) -> np.ndarray:
     raise SimulationError(f"round mode {mode} is not one of 0..6")
 
 
+def shift_round(x: np.ndarray, shift: np.ndarray | int, mode: int) -> np.ndarray:
+    """Integer `x` arithmetically shifted right by `shift` (>= 0) with a TPU rounding mode.
+
+    Exact on int64 (no float detour): the discarded bits `mant` decide against the half step,
+    as TPU-MLIR's `RightShiftRound` does. A shift of 0 returns `x` unchanged.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    s = np.broadcast_to(np.asarray(shift, dtype=np.int64), x.shape)
+    if (s < 0).any() or (s > 63).any():
+        raise SimulationError(f"right shift {int(s.min())}..{int(s.max())} is not in 0..63")
+    val = x >> s
+    mant = x - (val << s)
+    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(s - 1, 0)), 0)
+    nonzero = s > 0
+    if mode == 0:  # half to even
+        up = (mant > half) | ((mant == half) & (val & 1).astype(bool))
+    elif mode == 1:  # half away from zero
+        up = np.where(x >= 0, mant >= half, mant > half)
+    elif mode == 2:  # towards zero
+        up = (x < 0) & (mant != 0)
+    elif mode == 3:  # down
+        up = np.zeros(x.shape, dtype=bool)
+    elif mode == 4:  # up
+        up = mant != 0
+    elif mode == 5:  # half up
+        up = mant >= half
+    elif mode == 6:  # half down
+        up = mant > half
+    else:
+        raise SimulationError(f"round mode {mode} is not one of 0..6")
+    return val + (up & nonzero)
+
+
+def _apply_shift(x: np.ndarray, shift: np.ndarray | int, mode: int) -> np.ndarray:
+    """`x` scaled by 2**shift: a negative shift is a rounding right shift, positive a left one."""
+    s = np.asarray(shift, dtype=np.int64)
+    if not s.any():
+        return np.asarray(x, dtype=np.int64)
+    right = shift_round(x, np.maximum(-s, 0), mode)
+    return right << np.maximum(s, 0)
+
+
 def _saturate(values: np.ndarray, p: Prec) -> np.ndarray:
     lo, hi = p.int_range
     return np.clip(values, lo, hi)
 
 
-def _store(mem: Memory, addr: int, values: np.ndarray, p: Prec, strides: Shape) -> None:
-    """Round/saturate compute values to `p` and write them."""
+def _store(
+    mem: Memory,
+    addr: int,
+    values: np.ndarray,
+    p: Prec,
+    strides: Shape,
+    saturate: bool = True,
+    mode: int = 0,
+) -> None:
+    """Round (float results: with TPU rounding mode `mode`) and saturate (or wrap, `saturate`
+    False) compute values to `p` and write them."""
     if p.is_float:
-        raw = from_compute(values.astype(np.float32), p)
+        raw = from_compute(values.astype(np.float32), p, mode)
     else:
         if values.dtype.kind == "f":
             values = round_float(values, 0)
-        raw = from_compute(_saturate(values.astype(np.int64), p), p)
+        values = values.astype(np.int64)
+        raw = from_compute(_saturate(values, p) if saturate else values, p)
     mem.write(addr, raw, strides)
 
 
@@ -195,6 +251,18 @@ def _pad_value(mem: Memory, f: _Fields, p: Prec, c: int) -> np.ndarray:
         return immediate(f.opd3_addr, p)
     strides = layout_strides(Layout.COMPACT, (1, c, 1, 2), f.opd3_addr, p)
     return _load(mem, f.opd3_addr, p, (1, c, 1, 2), strides)[0, :, 0, 0]
+
+
+def _int8_field(value: int) -> int:
+    """The low byte of a field read as a signed 8-bit number (shift amounts)."""
+    low = value & 0xFF
+    return low - 256 if low >= 128 else low
+
+
+def _int16_field(value: int) -> int:
+    """The low 16 bits of a field read as a signed number (zero points)."""
+    low = value & 0xFFFF
+    return low - 65536 if low >= 32768 else low
 
 
 def _check_pad_mode(f: _Fields) -> None:
@@ -295,35 +363,56 @@ def execute_pord(cmd: Command, mem: Memory) -> None:
             out = view.copy() if out is None else np.maximum(out, view)
         pout = prec(f.res0_prec, f.opd0_sign)
     elif op == "pord.avgpooling":
-        if not pin.is_float:
-            raise SimulationError("integer pord.avgpooling is not supported yet")
         if not f.opd1_const:
             raise SimulationError("pord.avgpooling with a tensor opd1 (scale) is not supported")
-        scale = immediate(f.opd1_addr, pin)
-        acc = np.zeros((n, c, oh, ow), dtype=np.float32)
-        for _, _, view in taps:
-            acc += view
-        out = acc * scale
+        if pin.is_float:
+            scale = immediate(f.opd1_addr, pin)
+            acc = np.zeros((n, c, oh, ow), dtype=np.float32)
+            for _, _, view in taps:
+                acc += view
+            out = acc * scale
+        else:
+            # integer: (window sum x opd1) >> opd2_addr, rounded with round_mode; the int8
+            # vendor stream pools 8x8 with opd1 = 35, opd2_addr = 10 (35 / 2**10 = the
+            # ReduceMean requant scale 0.0340 = 2.176 / 64) and matches the vendor bit for bit
+            scale = immediate(f.opd1_addr, prec(f.opd0_prec, f.opd1_sign))
+            acc = np.zeros((n, c, oh, ow), dtype=np.int64)
+            for _, _, view in taps:
+                acc += view
+            out = shift_round(acc * np.int64(scale), _int8_field(f.opd2_addr), f.opd2_n_str)
         pout = prec(f.res0_prec, f.opd0_sign)
     elif op in ("pord.depthwise", "pord.depthwiserelu"):
-        if not pin.is_float:
-            raise SimulationError("integer pord.depthwise is not supported yet")
-        kernel = _operand(mem, f, 1, pin, (1, c, kh, kw), Layout.COMPACT)
+        pk = prec(f.opd0_prec, f.opd1_sign)
+        kernel = _operand(mem, f, 1, pk, (1, c, kh, kw), Layout.COMPACT)
         if f.kernel_rotate:
             kernel = kernel[:, :, ::-1, ::-1]
-        bias = _operand(mem, f, 2, pin, (1, c, 1, 1), Layout.COMPACT).reshape(1, c, 1, 1)
-        acc = np.zeros((n, c, oh, ow), dtype=np.float32)
-        for ky, kx, view in taps:
-            acc += view * kernel[:, :, ky, kx].reshape(1, c, 1, 1)
-        out = acc + bias
+        if pin.is_float:
+            bias = _operand(mem, f, 2, pin, (1, c, 1, 1), Layout.COMPACT).reshape(1, c, 1, 1)
+            acc = np.zeros((n, c, oh, ow), dtype=np.float32)
+            for ky, kx, view in taps:
+                acc += view * kernel[:, :, ky, kx].reshape(1, c, 1, 1)
+            out = acc + bias
+            pout = prec(f.res0_prec, 1)
+        else:
+            # integer: int32 bias opd2, then a rounding right shift by the low byte of
+            # res1_addr (int8) with round_mode, then saturation (isa.md §9 PorD)
+            pb = Prec(DType.INT32, bool(f.opd2_sign))
+            bias = _operand(mem, f, 2, pb, (1, c, 1, 1), Layout.COMPACT).reshape(1, c, 1, 1)
+            acc = np.zeros((n, c, oh, ow), dtype=np.int64)
+            for ky, kx, view in taps:
+                acc += view * kernel[:, :, ky, kx].reshape(1, c, 1, 1)
+            out = _apply_shift(acc + bias, -_int8_field(f.res1_addr), f.opd2_n_str)
+            signed = f.opd0_sign or f.opd1_sign or f.opd2_sign
+            if op == "pord.depthwiserelu":
+                signed = f.res0_prec == DType.INT32
+            pout = prec(f.res0_prec, signed)
         if op == "pord.depthwiserelu":
             out = np.maximum(out, 0)
-        pout = prec(f.res0_prec, 1)
     else:
         raise SimulationError(f"{op} is not supported")
     assert out is not None
     res_strides = layout_strides(Layout.ALIGN_EU, (n, c, oh, ow), f.res0_addr, pout)
-    _store(mem, f.res0_addr, out, pout, res_strides)
+    _store(mem, f.res0_addr, out, pout, res_strides, mode=f.opd2_n_str)
 
 
 def _matrix(mem: Memory, addr: int, p: Prec, rows: int, chans: int, w: int) -> np.ndarray:
@@ -400,8 +489,30 @@ _INT_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 _UNARY = {"arith.copy", "arith.abs", "arith.cast", "arith.not"}
 
 
+_SATURATING = {"arith.adds", "arith.subs", "arith.muls"}
+"""Integer ops that clamp to the result type; the other integer ops wrap to its width."""
+
+
+def _ar_shift(mem: Memory, f: _Fields, c: int) -> np.ndarray | int:
+    """opd2 of an integer AR op with three operands: a right shift, int8, per channel or imm."""
+    if f.tsk_opd_num < 3:
+        return 0
+    p = Prec(DType.INT8, True)
+    if f.opd2_const:
+        return _int8_field(f.opd2_addr)
+    shape = (1, c, 1, 1)
+    return _load(mem, f.opd2_addr, p, shape, layout_strides(Layout.COMPACT, shape, f.opd2_addr, p))
+
+
 def execute_ar(cmd: Command, mem: Memory) -> None:
-    """AR elementwise ops: res0 = op(opd0[, opd1]) on (n, c, h, w) with per-operand layouts."""
+    """AR elementwise ops: res0 = op(opd0[, opd1]) on (n, c, h, w) with per-operand layouts.
+
+    Floats compute in float32 and round to the result type. Integers compute exactly in int64:
+    add/sub/mul then wrap to the result width, adds/subs/muls saturate; with a third operand
+    (tsk_opd_num = 3) the result is first shifted right by opd2 with round_mode (opd2_n_str).
+    arith.cast converts float -> int with round_mode and saturation, int -> int with
+    saturation, and to a float type with round to nearest even.
+    """
     f = _Fields(cmd)
     op = cmd.op_name
     shape = (f.res0_n, f.res0_c, f.res0_h, f.res0_w)
@@ -411,7 +522,9 @@ def execute_ar(cmd: Command, mem: Memory) -> None:
         pout = prec(f.res0_prec, f.opd2_sign)
     else:
         pout = prec(f.res0_prec, f.opd0_sign or f.opd1_sign)
-    round_mode = f.opd2_n_str
+    # for div opd2_n_str is the iteration count - 1, not a round mode (isa.md §9 AR)
+    round_mode = 0 if op == "arith.div" else f.opd2_n_str
+    saturate = True
     if op in _UNARY:
         if op == "arith.abs":
             out = np.abs(a)
@@ -434,20 +547,23 @@ def execute_ar(cmd: Command, mem: Memory) -> None:
         if floating:
             out = fn(a.astype(np.float32), b.astype(np.float32))
         else:
-            out = fn(a, b)
+            out = fn(a.astype(np.int64), b.astype(np.int64))
+            out = shift_round(out, _ar_shift(mem, f, shape[1]), round_mode)
+            saturate = op in _SATURATING or op in ("arith.max", "arith.min")
     res_strides = layout_strides(
         f.res0_str, shape, f.res0_addr, pout, tuple(getattr(f, f"res0_{d}_str") for d in "nchw")
     )  # type: ignore[arg-type]
-    _store(mem, f.res0_addr, np.asarray(out), pout, res_strides)
+    _store(mem, f.res0_addr, np.asarray(out), pout, res_strides, saturate, round_mode)
 
 
 def _aligned(mem: Memory, addr: int, p: Prec, shape: Shape) -> np.ndarray:
     return _load(mem, addr, p, shape, layout_strides(Layout.ALIGN_EU, shape, addr, p))
 
 
-def _store_aligned(mem: Memory, addr: int, values: np.ndarray, p: Prec) -> None:
-    shape = values.shape
-    _store(mem, addr, values, p, layout_strides(Layout.ALIGN_EU, shape, addr, p))  # type: ignore[arg-type]
+def _store_aligned(mem: Memory, addr: int, values: np.ndarray, p: Prec, mode: int = 0) -> None:
+    shape: Shape = values.shape  # type: ignore[assignment]
+    strides = layout_strides(Layout.ALIGN_EU, shape, addr, p)
+    _store(mem, addr, values, p, strides, mode=mode)
 
 
 def execute_tsbc(cmd: Command, mem: Memory) -> None:
@@ -546,6 +662,89 @@ def execute_mm2(cmd: Command, mem: Memory) -> None:
     _store_aligned(mem, f.res0_addr, out, pout)
 
 
+def _rq_params(mem: Memory, f: _Fields, c: int, kinds: tuple[Prec, ...]) -> list[np.ndarray]:
+    """The per-channel words of RQ&DQ: word i of lane (s + ch) % 64 at opd1_addr + 4 i.
+
+    Every channel holds len(kinds) consecutive 32-bit words (the vendor listing shows them as
+    (1, c, 1, 1) tensors at +0, +4, +8 with the int32 EU-aligned c stride 16), read as `kinds`.
+    """
+    p32 = Prec(DType.INT32, True)
+    shape = (1, c, 1, len(kinds))
+    raw = _load(
+        mem, f.opd1_addr, p32, shape, layout_strides(Layout.ALIGN_EU, shape, f.opd1_addr, p32)
+    )
+    words = raw.astype(np.int64)[0, :, 0, :]
+    out = []
+    for i, kind in enumerate(kinds):
+        word = (words[:, i] & 0xFFFF_FFFF).astype(np.uint32)
+        if kind.code is DType.FP32:
+            value = word.view(np.float32).astype(np.float32)
+        else:  # the low `bits` of the word, sign-extended when signed
+            lo, hi = kind.int_range
+            value = word.astype(np.int64) & (hi - lo)
+            if kind.signed:
+                value = np.where(value > hi, value - (hi - lo + 1), value)
+        out.append(value.reshape(1, c, 1, 1))
+    return out
+
+
+def execute_rqdq(cmd: Command, mem: Memory) -> None:
+    """quant.rq0 / rq1 / dq0 / dq1: (re)quantisation of an EU-aligned (n, c, h, w) tensor.
+
+    - rq0: res = sat(round(float(x) * scale + offset)), FP32 scale and offset;
+    - rq1: res = sat(shift(x * multiplier, shift) + zero_point): int32 multiplier, int8 shift
+      (negative = rounding right shift, the vendor's convention), int16 zero point;
+    - dq0: res = (x - zero_point) * scale in FP32, rounded to the float result type;
+    - dq1: res = sat(shift((x - zero_point) * scale, shift)), int32 zp and scale, int16 shift.
+    Parameters are per channel (opd1_const = 0, words at opd1_addr) or immediates packed as
+    isa.md §9 RQ&DQ gives; the rounding mode is opd2_n_str, the result sign opd2_sign.
+    """
+    f = _Fields(cmd)
+    op = cmd.op_name
+    n, c, h, w = f.res0_n, f.res0_c, f.res0_h, f.res0_w
+    shape = (n, c, h, w)
+    pin = prec(f.opd0_prec, f.opd0_sign)
+    pout = prec(f.res0_prec, f.opd2_sign)
+    x = _aligned(mem, f.opd0_addr, pin, shape)
+    mode = f.opd2_n_str
+    i32, i16, i8 = Prec(DType.INT32), Prec(DType.INT16), Prec(DType.INT8)
+    f32 = Prec(DType.FP32)
+    per_channel = not f.opd1_const
+    if op == "quant.rq0":
+        if per_channel:
+            scale, offset = _rq_params(mem, f, c, (f32, f32))
+        else:
+            scale, offset = immediate(f.opd1_addr, f32), immediate(f.opd2_addr, f32)
+        out = x.astype(np.float32) * scale + offset
+        if not pout.is_float:
+            out = round_float(out.astype(np.float64), mode)
+    elif op == "quant.rq1":
+        if pin.is_float:
+            raise SimulationError("quant.rq1 needs an integer input")
+        if per_channel:
+            mul, shift, zp = _rq_params(mem, f, c, (i32, i8, i16))
+        else:
+            mul = immediate(f.opd1_addr, i32).astype(np.int64)
+            shift, zp = _int8_field(f.opd2_addr), _int16_field(f.opd2_addr >> 8)
+        out = _apply_shift(x.astype(np.int64) * mul, shift, mode) + zp
+    elif op == "quant.dq0":
+        if per_channel:
+            zp, scale = _rq_params(mem, f, c, (Prec(DType.INT32, pin.signed), f32))
+        else:
+            zp, scale = immediate(f.opd1_addr, i32), immediate(f.opd2_addr, f32)
+        out = (x.astype(np.int64) - zp).astype(np.float32) * scale
+    elif op == "quant.dq1":
+        if per_channel:
+            zp, scale, shift = _rq_params(mem, f, c, (i32, i32, i16))
+        else:
+            zp, shift = _int16_field(f.opd1_addr), _int16_field(f.opd1_addr >> 16)
+            scale = immediate(f.opd2_addr, i32)
+        out = _apply_shift((x.astype(np.int64) - zp) * scale, shift, mode)
+    else:
+        raise SimulationError(f"{op} is not supported")
+    _store_aligned(mem, f.res0_addr, np.asarray(out), pout, mode)
+
+
 def execute_sys(cmd: Command, mem: Memory) -> None:
     """sys.end / sys.nop: no data effect (the engine handles the end of the queue)."""
     if cmd.op_name not in ("sys.end", "sys.nop"):
@@ -564,6 +763,10 @@ TIU_OPS: dict[str, Callable[[Command, Memory], None]] = {
     "tsbc.l_bc": execute_tsbc,
     "tsbc.s_distribute": execute_tsbc,
     "sg.pe_s_scatter_hzd": execute_sg,
+    "quant.rq0": execute_rqdq,
+    "quant.rq1": execute_rqdq,
+    "quant.dq0": execute_rqdq,
+    "quant.dq1": execute_rqdq,
     "sys.end": execute_sys,
     "sys.nop": execute_sys,
     **{name: execute_ar for name in (*_FLOAT_BINARY, *_INT_BINARY, *_UNARY)},
