@@ -27,6 +27,10 @@ absolute address, local memory seen at `LMEM_BASE`), shapes and strides in eleme
 and layouts as the codes of isa.md §5-6. `to_fields()` / `from_fields()` turn an op into the
 `{CSV field name: int}` dict of its command and back, bit for bit (reserved fields are zero).
 
+A whole bmodel has ops too (`bm1684x.model`, `net`, `stage`, `input_tensor`, `output_tensor`,
+`coeff_mem`, `kernel_module`, `cpuop_module`; section "The bmodel container" below), so that a
+bmodel read into IR writes back byte for byte (`nntc.targets.bm1684x.bmodel_ir`).
+
 Structure: a bmodel command group is one `bm1684x.cmd_group` with two single-block regions, the
 TIU queue and the GDMA queue, in stream order. Instructions are statements without SSA values.
 Each carries its engine's `cmd_id` and `cmd_id_dep`, the id of the other engine's command it
@@ -59,29 +63,46 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from xdsl.dialects.builtin import (
     I64,
+    ArrayAttr,
     BoolAttr,
     DenseArrayBase,
+    Float32Type,
+    FloatAttr,
     IntAttr,
     IntegerAttr,
+    StringAttr,
+    UnitAttr,
+    f32,
     i1,
     i64,
 )
 from xdsl.dialects.utils.enum_attribute import EnumAttribute
-from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SpacedOpaqueSyntaxAttribute
+from xdsl.ir import (
+    Attribute,
+    Block,
+    Dialect,
+    Operation,
+    ParametrizedAttribute,
+    Region,
+    SpacedOpaqueSyntaxAttribute,
+)
 from xdsl.irdl import (
     IRDLOperation,
+    ParsePropInAttrDict,
     irdl_attr_definition,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     region_def,
     traits_def,
 )
-from xdsl.parser import Parser
+from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
-from xdsl.traits import NoTerminator
+from xdsl.traits import HasParent, NoTerminator
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
+from nntc.targets.bm1684x.bmodel import DATA_TYPE_NAMES
 from nntc.targets.bm1684x.chip import (
     GMEM_BASE,
     GMEM_BYTES,
@@ -1511,6 +1532,412 @@ class CmdGroupOp(IRDLOperation):
         return [x[3] for x in body] + [tiu[-1], gdma[-1]]
 
 
+# ---------------------------------------------------------------------------------------------
+# The bmodel container: model, nets, stages, their tensors, weights and modules
+# ---------------------------------------------------------------------------------------------
+#
+# A bmodel read into IR (`nntc.targets.bm1684x.bmodel_ir`) is one `bm1684x.model` holding
+# everything its file holds, so that writing it back gives the same bytes:
+#
+#   bm1684x.model attributes {chip = "BM1684X", version = "2.2+...", time = "...", ...} {
+#     bm1684x.kernel_module "libbm1684x_kernel_module.so" {weight_name = "kernel_module"}
+#     bm1684x.cpuop_module "libbm1684x_kernel_module.so"
+#     bm1684x.net "tiny_cnn" attributes {} {
+#       bm1684x.stage attributes {ctx_addr = 4294987776 : i64, ctx_size = 20480 : i64, ...} {
+#         bm1684x.input_tensor "input" {dtype = "float32", shape = array<i64: 1, 3, 32, 32>, ...}
+#         bm1684x.output_tensor "output_Gemm_f32" {...}
+#         bm1684x.coeff_mem {address = 4294967296 : i64, weight_name = "tiny_cnn.stage0.coeff"}
+#         bm1684x.cmd_group tiu {...} gdma {...}
+#       }
+#     }
+#   }
+#
+# Byte arrays (the kernel module, the coefficients) live in the side-car weight store under
+# their `weight_name`, as a uint8 array, never inline. Values the bmodel derives from others
+# (tensor `hidden` and `index`, command counts and sizes, the coefficient checksum, blob offsets)
+# are not stored: the writer recomputes them.
+
+_I64 = IntegerAttr[I64]
+
+
+def _i64(value: int) -> IntegerAttr[I64]:
+    return IntegerAttr(value, i64)
+
+
+def _int_of(op: Operation, key: str) -> int:
+    attr = op.properties.get(key)
+    return cast(IntegerAttr[I64], attr).value.data if attr is not None else 0
+
+
+def body_ops(op: Operation) -> list[Operation]:
+    """The ops of a container's body; an empty body (`{}`) parses to a region without blocks."""
+    region = op.regions[0]
+    return list(region.block.ops) if region.blocks else []
+
+
+def _only_children(op: Operation, allowed: tuple[type[Operation], ...]) -> None:
+    blocks = len(op.regions[0].blocks)
+    if blocks > 1:
+        raise VerifyException(f"expected a body of at most one block, got {blocks}")
+    names = ", ".join(a.name for a in allowed)
+    for child in body_ops(op):
+        if not isinstance(child, allowed):
+            raise VerifyException(f"expected only {names} in the body, got {child.name}")
+
+
+@irdl_op_definition
+class ModelOp(IRDLOperation):
+    """A whole bmodel: the `Model` root table (chip, version, creation time, ...), its kernel
+    and cpuop modules and its nets. A missing `time` is stamped when the bmodel is written
+    (`SOURCE_DATE_EPOCH` when set); a missing `version` is nntc's own."""
+
+    name = "bm1684x.model"
+    chip = prop_def(StringAttr, StringAttr("BM1684X"))
+    model_type = prop_def(StringAttr, StringAttr("B"))
+    version = opt_prop_def(StringAttr)
+    time = opt_prop_def(StringAttr)
+    neuron_size = prop_def(_I64, _i64(0))
+    device_num = prop_def(_I64, _i64(0))
+    bmodel_type = prop_def(_I64, _i64(0))
+    lib_backend = opt_prop_def(UnitAttr)
+    """Present: the model has an (empty) `lib_backend` binary."""
+    body = region_def()
+    traits = traits_def(NoTerminator())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict-with-keyword $body"
+
+    def __init__(self, ops: Sequence[Operation] = (), **props: Attribute) -> None:
+        super().__init__(properties=props, regions=[Region(Block(list(ops)))])
+
+    @property
+    def nets(self) -> list[NetOp]:
+        return [op for op in body_ops(self) if isinstance(op, NetOp)]
+
+    def verify_(self) -> None:
+        for key in ("chip", "model_type"):
+            if not cast(StringAttr, self.properties[key]).data:
+                raise VerifyException(f"expected a non-empty {key}")
+        for key in ("neuron_size", "device_num", "bmodel_type"):
+            if _int_of(self, key) < 0:
+                raise VerifyException(f"expected {key} ({_int_of(self, key)}) to be >= 0")
+        _only_children(self, (KernelModuleOp, CpuopModuleOp, NetOp))
+        for kind in (KernelModuleOp, CpuopModuleOp):
+            count = sum(isinstance(op, kind) for op in body_ops(self))
+            if count > 1:
+                raise VerifyException(f"expected at most one {kind.name}, got {count}")
+        names = [net.net_name.data for net in self.nets]
+        for name in names:
+            if names.count(name) > 1:
+                raise VerifyException(f"expected unique net names, '{name}' is used twice")
+
+
+@irdl_op_definition
+class KernelModuleOp(IRDLOperation):
+    """The kernel module library (`Model.kernel_module`); its bytes are the uint8 array
+    `weight_name` of the weight store."""
+
+    name = "bm1684x.kernel_module"
+    file_name = prop_def(StringAttr)
+    weight_name = prop_def(StringAttr)
+    mode = prop_def(_I64, _i64(0))
+    traits = traits_def(HasParent(ModelOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$file_name attr-dict"
+
+    def verify_(self) -> None:
+        if not self.weight_name.data:
+            raise VerifyException("expected a non-empty weight_name")
+
+
+@irdl_op_definition
+class CpuopModuleOp(IRDLOperation):
+    """The cpu-op library (`Model.cpuop_module`); without `weight_name` its binary is empty."""
+
+    name = "bm1684x.cpuop_module"
+    file_name = prop_def(StringAttr)
+    weight_name = opt_prop_def(StringAttr)
+    traits = traits_def(HasParent(ModelOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$file_name attr-dict"
+
+
+@irdl_op_definition
+class NetOp(IRDLOperation):
+    """One net of the model (`Net`): its name, address mode and stages (one per input shape)."""
+
+    name = "bm1684x.net"
+    net_name = prop_def(StringAttr)
+    addr_mode = prop_def(_I64, _i64(0))
+    body = region_def()
+    traits = traits_def(NoTerminator(), HasParent(ModelOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$net_name attr-dict-with-keyword $body"
+
+    def __init__(self, net_name: str, stages: Sequence[Operation] = (), **props: Attribute):
+        super().__init__(
+            properties={"net_name": StringAttr(net_name), **props},
+            regions=[Region(Block(list(stages)))],
+        )
+
+    @property
+    def stages(self) -> list[StageOp]:
+        return [op for op in body_ops(self) if isinstance(op, StageOp)]
+
+    def verify_(self) -> None:
+        if not self.net_name.data:
+            raise VerifyException("expected a non-empty net name")
+        _only_children(self, (StageOp,))
+
+
+STAGE_INT_KEYS = (
+    "ctx_addr",
+    "ctx_size",
+    "is_dynamic",
+    "n_dynamic",
+    "h_w_dynamic",
+    "cpu_mem_size",
+    "core_num",
+    "io_addr",
+    "io_size",
+    "dynamic_ctx_addr",
+    "dynamic_coeff_offset",
+    "dynamic_combined_coeff_offset",
+)
+"""Integer fields of a stage (`NetParameter`), each a property of the same name."""
+
+STAGE_IR_FIELDS = 5
+"""`StageIR` has five integers; `stage_ir` holds them flattened."""
+
+
+@irdl_op_definition
+class StageOp(IRDLOperation):
+    """One stage of a net (`NetParameter`): activation memory (`ctx_*`), its input and output
+    tensors, its coefficients and its command groups.
+
+    `subnet_run_core` present: the stage has one TPU subnet that repeats the stage's tensors
+    and command groups (what TPU-MLIR writes for a static net), running on that core mask.
+    `binary_ir` present: the stage has an empty dynamic-IR binary. `stage_ir` holds the
+    `StageIR` tables flattened, five integers each.
+    """
+
+    name = "bm1684x.stage"
+    ctx_addr = prop_def(_I64, _i64(0))
+    ctx_size = prop_def(_I64, _i64(0))
+    ctx_sizes = opt_prop_def(DenseArrayBase)
+    is_dynamic = prop_def(_I64, _i64(0))
+    n_dynamic = prop_def(_I64, _i64(0))
+    h_w_dynamic = prop_def(_I64, _i64(0))
+    cpu_mem_size = prop_def(_I64, _i64(0))
+    core_num = prop_def(_I64, _i64(0))
+    io_addr = prop_def(_I64, _i64(0))
+    io_size = prop_def(_I64, _i64(0))
+    dynamic_ctx_addr = prop_def(_I64, _i64(0))
+    dynamic_coeff_offset = prop_def(_I64, _i64(0))
+    dynamic_combined_coeff_offset = prop_def(_I64, _i64(0))
+    stage_ir = opt_prop_def(DenseArrayBase)
+    binary_ir = opt_prop_def(UnitAttr)
+    subnet_run_core = opt_prop_def(_I64)
+    body = region_def()
+    traits = traits_def(NoTerminator(), HasParent(NetOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict-with-keyword $body"
+
+    def __init__(self, ops: Sequence[Operation] = (), **props: Attribute) -> None:
+        super().__init__(properties=props, regions=[Region(Block(list(ops)))])
+
+    @property
+    def inputs(self) -> list[InputTensorOp]:
+        return [op for op in body_ops(self) if isinstance(op, InputTensorOp)]
+
+    @property
+    def outputs(self) -> list[OutputTensorOp]:
+        return [op for op in body_ops(self) if isinstance(op, OutputTensorOp)]
+
+    @property
+    def coeff(self) -> CoeffMemOp | None:
+        return next((op for op in body_ops(self) if isinstance(op, CoeffMemOp)), None)
+
+    @property
+    def groups(self) -> list[CmdGroupOp]:
+        return [op for op in body_ops(self) if isinstance(op, CmdGroupOp)]
+
+    def verify_(self) -> None:
+        for key in STAGE_INT_KEYS:
+            if _int_of(self, key) < 0:
+                raise VerifyException(f"expected {key} ({_int_of(self, key)}) to be >= 0")
+        for key in ("ctx_sizes", "stage_ir"):
+            attr = self.properties.get(key)
+            if attr is not None and cast(DenseArrayBase[Any], attr).elt_type != i64:
+                raise VerifyException(f"expected {key} to be an array of i64")
+        if self.ctx_sizes is not None:
+            for i, size in enumerate(cast(DenseArrayBase[I64], self.ctx_sizes).get_values()):
+                if size < 0:
+                    raise VerifyException(f"expected ctx_sizes[{i}] ({size}) to be >= 0")
+        if self.stage_ir is not None:
+            count = len(cast(DenseArrayBase[I64], self.stage_ir).get_values())
+            if count % STAGE_IR_FIELDS:
+                raise VerifyException(
+                    f"expected stage_ir to hold a multiple of {STAGE_IR_FIELDS} values "
+                    f"(one StageIR each), got {count}"
+                )
+        _only_children(self, (InputTensorOp, OutputTensorOp, CoeffMemOp, CmdGroupOp))
+        coeffs = sum(isinstance(op, CoeffMemOp) for op in body_ops(self))
+        if coeffs > 1:
+            raise VerifyException(f"expected at most one bm1684x.coeff_mem, got {coeffs}")
+
+
+DTYPE_CODES: dict[str, int] = {name: code for code, name in DATA_TYPE_NAMES.items()}
+_DTYPE_BITS: dict[str, int] = {
+    "float32": 32,
+    "float16": 16,
+    "int8": 8,
+    "uint8": 8,
+    "int16": 16,
+    "uint16": 16,
+    "int32": 32,
+    "uint32": 32,
+    "bfloat16": 16,
+    "int4": 4,
+    "uint4": 4,
+}
+
+
+class IoTensorOp(IRDLOperation):
+    """A net input or output (`Tensor`): name, data type (`model_tool`'s names: float32, int8,
+    ...), shape, device address and size in bytes, quantization scale and zero point. `hidden`
+    (1 input, 2 output) and `index` (position among its kind) follow from the op and its place."""
+
+    tensor_name = prop_def(StringAttr)
+    dtype = prop_def(StringAttr)
+    shape = prop_def(DenseArrayBase)
+    device_addr = prop_def(_I64)
+    size = prop_def(_I64)
+    mem_type = prop_def(_I64, _i64(0))
+    scale = prop_def(FloatAttr[Float32Type], FloatAttr(1.0, f32))
+    zero_point = prop_def(_I64, _i64(0))
+    gmem_stmode = prop_def(_I64, _i64(0))
+    cpu_addr = prop_def(_I64, _i64(0))
+    pad_h = prop_def(_I64, _i64(0))
+    traits = traits_def(HasParent(StageOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$tensor_name attr-dict"
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        return tuple(cast(DenseArrayBase[I64], self.shape).get_values())
+
+    def verify_(self) -> None:
+        dtype = self.dtype.data
+        if dtype not in DTYPE_CODES:
+            known = ", ".join(DTYPE_CODES)
+            raise VerifyException(f"expected dtype to be one of {known}, got '{dtype}'")
+        if cast(DenseArrayBase[Any], self.shape).elt_type != i64:
+            raise VerifyException("expected shape to be an array of i64")
+        for i, dim in enumerate(self.dims):
+            if dim < 0:
+                raise VerifyException(f"expected shape[{i}] ({dim}) to be >= 0")
+        for key in ("device_addr", "size", "mem_type", "cpu_addr", "pad_h"):
+            if _int_of(self, key) < 0:
+                raise VerifyException(f"expected {key} ({_int_of(self, key)}) to be >= 0")
+        elements = 1
+        for dim in self.dims:
+            elements *= dim
+        needed = (elements * _DTYPE_BITS[dtype] + 7) // 8
+        if self.size.value.data < needed:
+            raise VerifyException(
+                f"expected size ({self.size.value.data}) to hold the {needed} bytes of shape "
+                f"{list(self.dims)} in {dtype}"
+            )
+
+
+@irdl_op_definition
+class InputTensorOp(IoTensorOp):
+    """An input of its stage (`NetParameter.input_tensor`)."""
+
+    name = "bm1684x.input_tensor"
+
+
+@irdl_op_definition
+class OutputTensorOp(IoTensorOp):
+    """An output of its stage (`NetParameter.output_tensor`)."""
+
+    name = "bm1684x.output_tensor"
+
+
+@irdl_attr_definition
+class CoeffLocationAttr(ParametrizedAttribute):
+    """Where one named weight lies in the coefficient memory: `#bm1684x.loc<"w", 0, 4096>`
+    (name, byte offset, byte size)."""
+
+    name = "bm1684x.loc"
+    weight: StringAttr
+    offset: IntAttr
+    size: IntAttr
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[StringAttr, IntAttr, IntAttr]:
+        with parser.in_angle_brackets():
+            weight = parser.parse_str_literal()
+            parser.parse_punctuation(",")
+            offset = parser.parse_integer(allow_boolean=False)
+            parser.parse_punctuation(",")
+            size = parser.parse_integer(allow_boolean=False)
+        return StringAttr(weight), IntAttr(offset), IntAttr(size)
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_string_literal(self.weight.data)
+            printer.print_string(f", {self.offset.data}, {self.size.data}")
+
+    def verify(self) -> None:
+        for key, value in (("offset", self.offset.data), ("size", self.size.data)):
+            if value < 0:
+                raise VerifyException(f"expected location {key} ({value}) to be >= 0")
+
+
+@irdl_op_definition
+class CoeffMemOp(IRDLOperation):
+    """The coefficient memory of a stage (`CoeffMem`): its device address and its bytes (the
+    uint8 array `weight_name` of the weight store); `locations` names the weights inside it.
+    The checksum (`check_code`, SHA-256 of the bytes) is computed when the bmodel is written."""
+
+    name = "bm1684x.coeff_mem"
+    address = prop_def(_I64)
+    weight_name = prop_def(StringAttr)
+    locations = opt_prop_def(ArrayAttr[CoeffLocationAttr])
+    encrypt_mode = prop_def(_I64, _i64(0))
+    decrypt_size = prop_def(_I64, _i64(0))
+    traits = traits_def(HasParent(StageOp))
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict"
+
+    def verify_(self) -> None:
+        if self.address.value.data < 0:
+            raise VerifyException(f"expected address ({self.address.value.data}) to be >= 0")
+        if not self.weight_name.data:
+            raise VerifyException("expected a non-empty weight_name")
+        end = 0
+        for i, loc in enumerate(self.locations or ()):
+            if loc.offset.data < end:
+                raise VerifyException(
+                    f"expected locations[{i}] ('{loc.weight.data}') to start at or after byte "
+                    f"{end}, where the previous one ends, got {loc.offset.data}"
+                )
+            end = loc.offset.data + loc.size.data
+
+
+CONTAINER_OPS: tuple[type[IRDLOperation], ...] = (
+    ModelOp,
+    KernelModuleOp,
+    CpuopModuleOp,
+    NetOp,
+    StageOp,
+    InputTensorOp,
+    OutputTensorOp,
+    CoeffMemOp,
+)
+
+
 INSTRUCTION_OPS: tuple[type[InstructionOp], ...] = (
     ConvOp,
     PordOp,
@@ -1532,6 +1959,6 @@ OP_BY_CMD_CLASS: dict[str, type[InstructionOp]] = {op.CMD_CLASS: op for op in IN
 
 BM1684X = Dialect(
     "bm1684x",
-    [CmdGroupOp, *INSTRUCTION_OPS],
-    [cast(type[Attribute], a) for a in _ENUM_ATTRS.values()],
+    [CmdGroupOp, *INSTRUCTION_OPS, *CONTAINER_OPS],
+    [*(cast(type[Attribute], a) for a in _ENUM_ATTRS.values()), CoeffLocationAttr],
 )

@@ -11,6 +11,7 @@ from xdsl.utils.target import Target
 # target name -> (module under nntc.targets, class name)
 _TARGET_CLASSES: dict[str, tuple[str, str]] = {
     "bm1684x-asm": ("bm1684x.asm", "Bm1684xAsmTarget"),
+    "bmodel": ("bm1684x.bmodel_ir", "BModelTarget"),
 }
 
 

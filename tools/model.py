@@ -3,8 +3,20 @@
 `nntc-model --info X.bmodel` prints what `model_tool --info` prints: the version, chip and
 creation time, the kernel module, every net and stage with its inputs and outputs (name, shape,
 data type, scale, zero point), and the device memory split into weights, instructions and
-runtime (activation) bytes. Errors are one line `nntc-model: error: ...` on stderr with exit
-code 1 (2 for a usage error); `--debug` shows the Python traceback instead.
+runtime (activation) bytes.
+
+`nntc-model --dis X.bmodel` prints every command group's TIU and GDMA queues as the BM1684X
+assembly listing (`-t bm1684x-asm`; `--order queue` lists the TIU queue, then the GDMA queue);
+the listing reads back with `nntc-opt -f bmasm` / the `.bmasm` extension.
+
+`nntc-model --to-mlir X.bmodel -o X.mlir` writes the bmodel as `bm1684x` IR, its weights and
+kernel module beside it in `X.npz`; `nntc-model --from-mlir X.mlir -o Y.bmodel` writes it back
+(byte-identical when nothing changed; atomic; the creation time of IR without one comes from
+`SOURCE_DATE_EPOCH` when set). `nntc-model --from-mlir prog.bmasm -o Y.bmodel` accepts a
+hand-written listing too.
+
+Errors are one line `nntc-model: error: ...` on stderr with exit code 1 (2 for a usage error);
+`--debug` shows the Python traceback instead.
 """
 
 from __future__ import annotations
@@ -146,19 +158,72 @@ def print_info(bm: BModel, out: TextIO) -> None:
     say(f"bmodel is {'' if _is_4k_aligned(bm) else 'not '}4k aligned")
 
 
+def print_listing(bm: BModel, out: TextIO, order: str = "merged") -> None:
+    """Print every command group of `bm` as the assembly listing."""
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import ModuleOp
+
+    from nntc.targets.bm1684x.asm import Bm1684xAsmTarget
+    from nntc.targets.bm1684x.bmodel_ir import command_groups
+
+    Bm1684xAsmTarget(order=order).emit(Context(), ModuleOp(command_groups(bm)), out)
+
+
+def _from_source(source: str, output: str) -> None:
+    from pathlib import Path
+
+    from nntc.targets.bm1684x.asm_parser import EXTENSION, parse_listing
+    from nntc.targets.bm1684x.bmodel import write_bmodel
+    from nntc.targets.bm1684x.bmodel_ir import ir_to_bmodel, mlir_to_bmodel_file
+
+    if Path(source).suffix != f".{EXTENSION}":
+        mlir_to_bmodel_file(source, output)
+        return
+    write_bmodel(ir_to_bmodel(parse_listing(Path(source).read_text(), source)), output)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _Parser(prog=PROG, description="Show what is inside a BM1684X bmodel.")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--info", metavar="BMODEL", help="print a summary of the bmodel")
+    action.add_argument(
+        "--dis", metavar="BMODEL", help="print the command groups as an assembly listing"
+    )
+    action.add_argument(
+        "--to-mlir", metavar="BMODEL", help="write the bmodel as bm1684x IR to -o (+ .npz)"
+    )
+    action.add_argument(
+        "--from-mlir", metavar="IR", help="write the bmodel of IR (.mlir) or a listing (.bmasm)"
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="output of --to/--from-mlir")
     parser.add_argument(
-        "--info", metavar="BMODEL", required=True, help="print a summary of the bmodel"
+        "--order",
+        choices=("merged", "queue"),
+        default="merged",
+        help="--dis: interleave the queues as the vendor does (merged) or one after the other",
     )
     parser.add_argument(
         "--debug", action="store_true", help="show the Python traceback of an error"
     )
     args = parser.parse_args(argv)
+    if (args.to_mlir or args.from_mlir) and not args.output:
+        parser.error("--to-mlir and --from-mlir need -o FILE")
+    from nntc.targets.bm1684x.asm_parser import AsmError
+    from nntc.targets.bm1684x.bmodel_ir import BModelIRError
+    from nntc.targets.weight_store import WeightStoreError
+
     try:
-        bm = read_bmodel(args.info)
-        print_info(bm, sys.stdout)
-    except (BModelError, OSError) as e:
+        if args.info:
+            print_info(read_bmodel(args.info), sys.stdout)
+        elif args.dis:
+            print_listing(read_bmodel(args.dis), sys.stdout, args.order)
+        elif args.to_mlir:
+            from nntc.targets.bm1684x.bmodel_ir import bmodel_file_to_mlir
+
+            bmodel_file_to_mlir(args.to_mlir, args.output)
+        else:
+            _from_source(args.from_mlir, args.output)
+    except (BModelError, BModelIRError, AsmError, WeightStoreError, OSError) as e:
         if args.debug:
             traceback.print_exc()
         else:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import IO, Any
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
@@ -136,6 +137,12 @@ class NntcOptMain(xDSLOptMain):
                 f"unknown target '{target_name}'"
                 + closest_name(target_name, self.available_targets)
             )
+        if self._binary_target() is not None:
+            # A binary target (-t bmodel) writes one file, atomically, and never to a terminal.
+            if self.args.output_file is None:
+                raise UsageError(f"-t {target_name} writes a binary file: give -o FILE")
+            if self.args.split_input_file:
+                raise UsageError(f"-t {target_name} writes one file: drop --split-input-file")
         self.ctx.allow_unregistered = self.args.allow_unregistered_dialect
         if self.args.disable_verify:
             from xdsl.xdsl_opt_main import _empty_post_init
@@ -165,6 +172,28 @@ class NntcOptMain(xDSLOptMain):
         from nntc.targets import get_all_targets
 
         self.available_targets.update(get_all_targets())
+
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+
+        def parse_bmasm(stream: IO[bytes]) -> ModuleOp:
+            # Hand-written BM1684X assembly listings; imported only when one is read.
+            from nntc.targets.bm1684x.asm_parser import parse_listing
+
+            return parse_listing(stream.read().decode(), self._input_name)
+
+        self.available_frontends["bmasm"] = parse_bmasm
+
+    def _binary_target(self) -> Any:
+        """The `-t` target if it writes bytes (it has `emit_bytes(ctx, module)`), else None."""
+        import inspect
+
+        spec = parse_spec(self.args.target)
+        entry = self.available_targets.get(spec.name)
+        if entry is None or inspect.signature(entry).parameters:
+            return None
+        target = entry().from_spec(spec)
+        return target if hasattr(target, "emit_bytes") else None
 
     @staticmethod
     def _nntc_passes_help() -> str:
@@ -268,14 +297,18 @@ class NntcOptMain(xDSLOptMain):
         timing = _Timing()
         source = self._read_input()
         chunks = self._split(source)
-        outputs: list[str] = []
+        outputs: list[str | bytes] = []
         failed = False
         for chunk in chunks:
             output, ok = self._process_chunk(chunk, timing)
             failed |= not ok
             if output is not None:
                 outputs.append(output)
-        text = f"{SPLIT_MARKER}\n".join(outputs)
+        if outputs and isinstance(outputs[0], bytes):  # a binary target; -o was checked
+            if not failed:
+                _write_atomically(Path(self.args.output_file), outputs[0])
+            return 1 if failed else 0
+        text = f"{SPLIT_MARKER}\n".join(outputs)  # type: ignore[arg-type]
         if self.args.output_file is None:
             sys.stdout.write(text)
             sys.stdout.flush()
@@ -313,7 +346,7 @@ class NntcOptMain(xDSLOptMain):
     def _input_name(self) -> str:
         return self.args.input_file or "<stdin>"
 
-    def _process_chunk(self, chunk: _Chunk, timing: _Timing) -> tuple[str | None, bool]:
+    def _process_chunk(self, chunk: _Chunk, timing: _Timing) -> tuple[str | bytes | None, bool]:
         """Parse, verify, transform and print one chunk. Returns (output or None, success)."""
         # Offsetting the text by blank lines keeps every span's line number file-relative.
         text = "\n" * chunk.first_line + chunk.text
@@ -343,7 +376,15 @@ class NntcOptMain(xDSLOptMain):
         started = time.perf_counter()
         frontend = self._frontend()
         if frontend != "mlir":  # another registered frontend, chosen by -f or the file extension
-            module = self.available_frontends[frontend](BytesIO(text.encode()))
+            try:
+                module = self.available_frontends[frontend](BytesIO(text.encode()))
+            except ParseError as err:  # frontends report located errors as the parser does
+                if self.args.parsing_diagnostics:
+                    print(err)
+                    return None
+                location = err.span.get_location()
+                diagnostics.append(Diagnostic(location.line, location.col, err.msg))
+                return None
             timing.add("Parser", time.perf_counter() - started)
             return self._transform(module, {}, timing, diagnostics)
         parser = LocatingParser(self.ctx, text, self._input_name)
@@ -461,7 +502,10 @@ class NntcOptMain(xDSLOptMain):
             Printer(stream=sys.stderr).print_op(module)
             sys.stderr.write("\n\n")
 
-    def _emit(self, module: ModuleOp) -> str:
+    def _emit(self, module: ModuleOp) -> str | bytes:
+        binary = self._binary_target()
+        if binary is not None:  # the bytes hold the weights: no side-car to write
+            return binary.emit_bytes(self.ctx, module)
         self._write_weight_store(module)
         return self.output_resulting_program(module)
 
@@ -510,11 +554,11 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | bytes) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w") as stream:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as stream:
             stream.write(text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)

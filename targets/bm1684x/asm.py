@@ -18,6 +18,9 @@ every line has the same regular shape, so that a small grammar can read it back:
   and defaults as the IR's custom syntax): integers in decimal, addresses and raw 32-bit values
   in hex, lists as `[a,b,c]` without spaces, enums and booleans as bare words.
 
+The listing reads back into IR with `asm_parser.parse_listing` (grammar `asm.lark`): nntc-opt
+reads `.bmasm` files (or `-f bmasm`) that way, so assembly tests can be written by hand.
+
 Order (option `order`): `merged` (default) interleaves the two queues the way SOPHGO's debugger
 does (GDMA by cmd_id, TIU by the GDMA id it waits for; isa.md §3.1) and ends with the two end
 commands; `queue` prints the TIU queue, then the GDMA queue.
