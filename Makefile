@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python scripts/run_tests.py
 
 bench: $(STAMP)
-	$(BIN)/pytest tests/bench --benchmark-only -p no:xdist
+	$(BIN)/pytest tests/bench --benchmark-enable --benchmark-only -p no:xdist
 
 clean:
 	rm -rf build lit/Output test-results
