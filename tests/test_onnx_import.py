@@ -565,7 +565,7 @@ def test_unsupported_ops_are_all_listed() -> None:
     m = model(
         [
             helper.make_node("NonZero", ["x"], ["nz"], name="nz"),
-            helper.make_node("Conv", ["x", "w"], ["c"], name="conv3d"),
+            helper.make_node("ConvTranspose", ["x", "w"], ["c"], name="deconv3d"),
             helper.make_node("MaxPool", ["c"], ["p", "idx"], name="pool", kernel_shape=[1, 1, 1]),
             helper.make_node("Relu", ["x"], ["r"], name="relu"),
             helper.make_node("Custom", ["r"], ["y"], name="custom", domain="my.domain"),
@@ -579,10 +579,10 @@ def test_unsupported_ops_are_all_listed() -> None:
     with pytest.raises(UnsupportedModelError) as info:
         import_onnx(m)
     problems = {(p.op_type, p.node) for p in info.value.problems}
-    assert problems == {("NonZero", "nz"), ("Conv", "conv3d"), ("Custom", "custom")}
+    assert problems == {("NonZero", "nz"), ("ConvTranspose", "deconv3d"), ("Custom", "custom")}
     text = str(info.value)
     assert "3 unsupported constructs" in text
-    assert "Conv 'conv3d': only 2-D convolution is supported" in text
+    assert "ConvTranspose 'deconv3d': only 1-D and 2-D transposed convolutions" in text
     assert "custom domain 'my.domain'" in text
 
 

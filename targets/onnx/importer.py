@@ -170,6 +170,9 @@ def _prepare_opset(model: ModelProto) -> ModelProto:
     try:
         converted = onnx.version_converter.convert_version(model, target)
     except Exception as err:
+        relabelled = _relabel_type_only_opset(model, opset)
+        if relabelled is not None:
+            return relabelled
         raise OnnxImportError(
             f"opset {opset} is outside the supported {MIN_OPSET}-{MAX_OPSET} and the ONNX "
             f"version converter could not convert it ({_first_line(err)})"
@@ -188,6 +191,43 @@ def _prepare_opset(model: ModelProto) -> ModelProto:
             if "nearest_mode" not in present:
                 node.attribute.append(onnx.helper.make_attribute("nearest_mode", "floor"))
     return converted
+
+
+_TYPE_ONLY_OPSETS: dict[int, int] = {22: 21}
+"""Opsets whose changes to the ops nntc converts only widened their type constraints (opset 22
+added bfloat16/float16 to pooling, conv, dropout, activations, ...), mapped to the opset whose
+semantics they keep. The version converter lacks some of these trivial adapters (GlobalMaxPool
+22 -> 21 fails), so such models are relabelled instead."""
+
+
+def _relabel_type_only_opset(model: ModelProto, opset: int) -> ModelProto | None:
+    """`model` marked with the equivalent older opset, or None when that is not exact: some
+    node's op changed more than its types in `opset` (its schema is not the one of the older
+    opset except for the version number)."""
+    older = _TYPE_ONLY_OPSETS.get(opset)
+    if older is None:
+        return None
+    for node in model.graph.node:
+        if node.domain not in _DEFAULT_DOMAINS:
+            continue
+        try:
+            new = onnx.defs.get_schema(node.op_type, opset, "")
+            old = onnx.defs.get_schema(node.op_type, older, "")
+        except onnx.defs.SchemaError:
+            return None
+        same_interface = (
+            sorted(new.attributes) == sorted(old.attributes)
+            and [i.name for i in new.inputs] == [i.name for i in old.inputs]
+            and [o.name for o in new.outputs] == [o.name for o in old.outputs]
+        )
+        if new.since_version != old.since_version and not same_interface:
+            return None
+    relabelled = ModelProto()
+    relabelled.CopyFrom(model)
+    for entry in relabelled.opset_import:
+        if entry.domain in _DEFAULT_DOMAINS:
+            entry.version = older
+    return relabelled
 
 
 def _check(model: ModelProto) -> None:
@@ -299,6 +339,7 @@ def import_onnx(
     """
     model = _load(model_or_path)
     _check(model)
+    source_opset = default_opset(model)
     model = _prepare_opset(model)
     opset = default_opset(model)
     graph = model.graph
@@ -489,6 +530,7 @@ def import_onnx(
                     location,
                     builder.weight,
                     builder.emit,
+                    source_opset,
                 )
                 results = list(converter(ctx))
         except Unsupported as err:

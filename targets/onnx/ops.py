@@ -6,7 +6,10 @@ for a runtime tensor, or a numpy array when the output is known at import time (
 static tensor). It raises `Unsupported` with a reason when the node uses something `top` cannot
 express; the importer collects every such reason into one error. ONNX attribute semantics are
 resolved here (auto_pad, Slice clamping, Resize sizes vs scales, opset differences), so the top
-ops carry explicit, interpreter-ready properties.
+ops carry explicit, interpreter-ready properties. What a top op cannot express directly is
+lowered to several: 1-D convolutions and pools run as 2-D ones of height 1, 3-D convolutions and
+N-D or dilated pools as gathered windows (`_gather_windows`) and a matmul or reduction, Clip with
+runtime bounds as relus, LayerNormalization's Mean/InvStdDev outputs as reductions.
 
 Nodes whose inputs are all constants never reach these converters: the importer evaluates them.
 """
@@ -19,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from onnx import NodeProto, TensorProto, helper
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType, f32, i64
+from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr, TensorType, f32, i64
 from xdsl.ir import Operation, SSAValue
 
 from nntc.dialects import top
@@ -48,9 +51,13 @@ class NodeContext:
         location: str,
         materialize: Callable[[str, np.ndarray], SSAValue],
         emit: Callable[[Operation], None],
+        source_opset: int | None = None,
     ) -> None:
         self.node = node
         self.opset = opset
+        # the opset the model was written in, before any version conversion (old semantics
+        # that the converter does not rewrite, such as PRelu-6's per-channel slope, need it)
+        self.source_opset = opset if source_opset is None else source_opset
         self.inputs = list(inputs)
         self.used_outputs = list(used_outputs)
         self.location = location
@@ -105,6 +112,11 @@ class NodeContext:
         self._emit(op)
         return op
 
+    def constant(self, name: str, array: np.ndarray) -> SSAValue:
+        """A `top.weight` for an array the converter derives (a reshaped filter, a count map);
+        `name` should extend the ONNX tensor or node name it comes from."""
+        return self._materialize(name, array)
+
     def check_unused_outputs(self, first: int, what: str) -> None:
         """Outputs from `first` on are training-only or secondary; using one is unsupported."""
         for index in range(first, len(self.used_outputs)):
@@ -130,6 +142,13 @@ def _scalar(array: np.ndarray, what: str) -> float:
     return float(array.reshape(-1)[0])
 
 
+def _dense_i64(array: np.ndarray) -> DenseIntOrFPElementsAttr:
+    """An i64 dense attribute straight from the array's bytes (`from_list` converts element by
+    element: seconds for the index tables of long pooling windows)."""
+    data = np.ascontiguousarray(array, dtype="<i8")
+    return DenseIntOrFPElementsAttr(TensorType(i64, list(data.shape)), BytesAttr(data.tobytes()))
+
+
 def _axis(axis: int, rank: int, what: str = "axis") -> int:
     if not -rank <= axis < rank:
         raise Unsupported(f"{what} {axis} is out of range for rank {rank}")
@@ -137,15 +156,6 @@ def _axis(axis: int, rank: int, what: str = "axis") -> int:
 
 
 # --- convolution and pooling ---------------------------------------------------------------------
-
-
-def _spatial_rank(ctx: NodeContext, kind: str) -> tuple[int, ...]:
-    shape = ctx.shape(0)
-    if len(shape) != 4:
-        raise Unsupported(
-            f"only 2-D {kind} is supported (rank-4 NCHW input), got a rank-{len(shape)} input"
-        )
-    return shape[2:]
 
 
 def _explicit_pads(
@@ -184,16 +194,209 @@ def _window(ctx: NodeContext, kernel: Sequence[int]) -> tuple[list[int], list[in
     return strides, dilations
 
 
+def _spatial_sizes(ctx: NodeContext, kind: str) -> tuple[int, ...]:
+    """The spatial dims of input 0 (N, C, spatial...); any count from one on."""
+    shape = ctx.shape(0)
+    if len(shape) < 3:
+        raise Unsupported(f"expected an (N, C, spatial...) input for {kind}, got rank {len(shape)}")
+    return shape[2:]
+
+
+def _reshaped(ctx: NodeContext, index: int, shape: Sequence[int], suffix: str) -> SSAValue:
+    """Input `index` with a new shape: a constant becomes a new weight, a runtime tensor goes
+    through `top.reshape` (located at the node's name plus `suffix`)."""
+    value = ctx.inputs[index]
+    if isinstance(value, np.ndarray):
+        return ctx.constant(f"{ctx.node.input[index]}{suffix}", value.reshape(shape))
+    op = top.ReshapeOp(ctx.value(index), list(shape), location=f"{ctx.location}{suffix}")
+    return ctx.emit(op).results[0]
+
+
+def _window_output_size(
+    size: int, window: int, stride: int, pad_begin: int, pad_end: int, ceil_mode: bool
+) -> int:
+    """Output length of a sliding window, `window` already dilated (the rule `top` verifies)."""
+    span = size + pad_begin + pad_end - window
+    if span < 0:
+        raise Unsupported(
+            f"the window ({window}) is larger than the padded input ({size + pad_begin + pad_end})"
+        )
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= size + pad_begin:
+        out -= 1  # a window may not start in the end padding
+    return out
+
+
+def _gather_windows(
+    ctx: NodeContext,
+    x: SSAValue,
+    sizes: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    outs: Sequence[int],
+) -> SSAValue:
+    """(N, C, padded spatial...) -> (N, C, out_0, k_0, out_1, k_1, ...): every window's taps.
+
+    One `top.gather` per spatial axis with the constant (out, k) index table `o * s + j * d`,
+    so that N-D, dilated and ceil-mode windows become data movement plus a plain reduction or
+    matrix product, all of which `top` has.
+    """
+    for i in reversed(range(len(sizes))):
+        table = (
+            np.arange(outs[i])[:, None] * strides[i] + np.arange(kernel[i])[None, :] * dilations[i]
+        )
+        op = top.GatherOp(
+            x, indices=_dense_i64(table), axis=2 + i, location=f"{ctx.location}/taps{i}"
+        )
+        x = ctx.emit(op).results[0]
+    return x
+
+
+def _pad_spatial(
+    ctx: NodeContext, x: SSAValue, begins: Sequence[int], ends: Sequence[int], value: float
+) -> SSAValue:
+    if not any(begins) and not any(ends):
+        return x
+    rank = 2 + len(begins)
+    pads = [0, 0, *begins, 0, 0, *ends]
+    assert len(pads) == 2 * rank
+    op = top.PadOp(x, pads=pads, value=value, location=f"{ctx.location}/pad")
+    return ctx.emit(op).results[0]
+
+
+def _conv_1d(
+    ctx: NodeContext,
+    build: Callable[[SSAValue, SSAValue, SSAValue | None], Operation],
+    out_channels: int,
+) -> list[Value]:
+    """A 1-D (de)convolution as the 2-D one of height 1: (N, C, L) -> (N, C, 1, L) and back.
+
+    `build(x, w, bias)` makes the 2-D op from the lifted operands; the hardware
+    lowering treats Conv1d the same way.
+    """
+    n, c, length = ctx.shape(0)
+    w_shape = ctx.shape(1)
+    x = ctx.emit(
+        top.ReshapeOp(ctx.value(0), [n, c, 1, length], location=f"{ctx.location}/to_2d")
+    ).results[0]
+    w = _reshaped(ctx, 1, (*w_shape[:2], 1, w_shape[2]), "/2d")
+    bias = ctx.value(2) if ctx.has_input(2) else None
+    op = ctx.emit(build(x, w, bias))
+    result = op.results[0].type
+    assert isinstance(result, TensorType)
+    out_len = result.get_shape()[-1]
+    back = top.ReshapeOp(op.results[0], [n, out_channels, out_len], location=ctx.location)
+    return [ctx.emit(back).results[0]]
+
+
+def _conv_nd(
+    ctx: NodeContext,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    pads: Sequence[int],
+    group: int,
+) -> list[Value]:
+    """An N-D convolution (3-D and up) as gathered windows times the filter (im2col + matmul).
+
+    Spatial dims are gathered into (out, k) pairs, the window taps moved next to the channels
+    and flattened, and each group's taps multiplied by its slice of the filter; the result is
+    brought back to (N, OC, out...) and the bias added.
+    """
+    shape = ctx.shape(0)
+    n, c, sizes = shape[0], shape[1], shape[2:]
+    dims = len(sizes)
+    oc, icg = ctx.shape(1)[:2]
+    if icg * group != c or oc % group:
+        raise Unsupported(
+            f"filter {list(ctx.shape(1))} does not match {c} input channels in {group} group(s)"
+        )
+    begins, ends = pads[:dims], pads[dims:]
+    outs = [
+        _window_output_size(size, (k - 1) * d + 1, s, b, e, False)
+        for size, k, s, d, b, e in zip(sizes, kernel, strides, dilations, begins, ends, strict=True)
+    ]
+    x = _pad_spatial(ctx, ctx.value(0), begins, ends, 0.0)
+    taps = _gather_windows(ctx, x, sizes, kernel, strides, dilations, outs)
+    # (N, C, o0, k0, o1, k1, ...) -> (N, o0, o1, ..., C, k0, k1, ...)
+    perm = [0, *(2 + 2 * i for i in range(dims)), 1, *(3 + 2 * i for i in range(dims))]
+    moved = ctx.emit(top.TransposeOp(taps, perm=perm, location=f"{ctx.location}/im2col"))
+    positions = math.prod(outs)
+    taps_per_group = icg * math.prod(kernel)
+    ocg = oc // group
+    rows = ctx.emit(
+        top.ReshapeOp(
+            moved.results[0],
+            [n * positions, group, taps_per_group],
+            location=f"{ctx.location}/rows",
+        )
+    ).results[0]
+    rows = ctx.emit(
+        top.TransposeOp(rows, perm=[1, 0, 2], location=f"{ctx.location}/by_group")
+    ).results[0]
+    # filter (OC, IC/g, k...) -> (g, IC/g * K, OC/g): one matrix per group
+    filter_value = ctx.inputs[1]
+    if isinstance(filter_value, np.ndarray):
+        matrices = filter_value.reshape(group, ocg, taps_per_group).transpose(0, 2, 1)
+        w = ctx.constant(f"{ctx.node.input[1]}/by_group", np.ascontiguousarray(matrices))
+    else:
+        flat = _reshaped(ctx, 1, (group, ocg, taps_per_group), "/by_group")
+        w = ctx.emit(
+            top.TransposeOp(flat, perm=[0, 2, 1], location=f"{ctx.location}/filter_t")
+        ).results[0]
+    product = ctx.emit(top.MatMulOp(rows, w, location=f"{ctx.location}/matmul")).results[0]
+    # (g, N*P, OC/g) -> (N, P..., g, OC/g) -> (N, g*OC/g, P...)
+    by_position = ctx.emit(
+        top.TransposeOp(product, perm=[1, 0, 2], location=f"{ctx.location}/by_position")
+    ).results[0]
+    unflat = ctx.emit(
+        top.ReshapeOp(by_position, [n, *outs, oc], location=f"{ctx.location}/unflatten")
+    ).results[0]
+    channels_first = top.TransposeOp(
+        unflat,
+        perm=[0, dims + 1, *range(1, dims + 1)],
+        location=ctx.location if not ctx.has_input(2) else f"{ctx.location}/nc",
+    )
+    y = ctx.emit(channels_first).results[0]
+    if ctx.has_input(2):
+        bias = _reshaped(ctx, 2, (oc, *[1] * dims), "/bias")
+        y = ctx.emit(top.AddOp([y, bias], location=ctx.location)).results[0]
+    return [y]
+
+
 def convert_conv(ctx: NodeContext) -> list[Value]:
-    sizes = _spatial_rank(ctx, "convolution")
+    sizes = _spatial_sizes(ctx, "a convolution")
     filter_shape = ctx.shape(1)
     kernel = filter_shape[2:]
+    if len(filter_shape) != len(sizes) + 2:
+        raise Unsupported(f"filter of rank {len(filter_shape)} for a rank-{len(sizes) + 2} input")
     if "kernel_shape" in ctx.attrs and tuple(_ints(ctx.attrs["kernel_shape"])) != kernel:
         raise Unsupported(
             f"kernel_shape {ctx.attrs['kernel_shape']} differs from the filter's {list(kernel)}"
         )
     strides, dilations = _window(ctx, kernel)
     pads = _explicit_pads(ctx, sizes, kernel, strides, dilations)
+    group = int(ctx.attr("group", 1))
+    if len(sizes) == 1:
+
+        def build(x: SSAValue, w: SSAValue, b: SSAValue | None) -> Operation:
+            return top.ConvOp(
+                x,
+                w,
+                b,
+                strides=[1, *strides],
+                pads=[0, pads[0], 0, pads[1]],
+                dilations=None if set(dilations) == {1} else [1, *dilations],
+                group=group,
+                location=f"{ctx.location}/2d",
+            )
+
+        return _conv_1d(ctx, build, filter_shape[0])
+    if len(sizes) > 2:
+        return _conv_nd(ctx, kernel, strides, dilations, pads, group)
     x, w = ctx.value(0), ctx.value(1)
     bias = ctx.value(2) if ctx.has_input(2) else None
     op = top.ConvOp(
@@ -203,40 +406,68 @@ def convert_conv(ctx: NodeContext) -> list[Value]:
         strides=strides,
         pads=pads,
         dilations=None if set(dilations) == {1} else dilations,
-        group=int(ctx.attr("group", 1)),
+        group=group,
         location=ctx.location,
     )
     return [ctx.emit(op).results[0]]
 
 
 def convert_conv_transpose(ctx: NodeContext) -> list[Value]:
-    sizes = _spatial_rank(ctx, "transposed convolution")
+    sizes = _spatial_sizes(ctx, "a transposed convolution")
+    if len(sizes) > 2:
+        raise Unsupported(
+            f"only 1-D and 2-D transposed convolutions are supported, got {len(sizes)}-D"
+        )
+    dims = len(sizes)
     kernel = ctx.shape(1)[2:]
     strides, dilations = _window(ctx, kernel)
-    output_padding = _ints(ctx.attr("output_padding", [0, 0]))
+    output_padding = _ints(ctx.attr("output_padding", [0] * dims))
     auto_pad = ctx.attr("auto_pad", "NOTSET")
     output_shape = ctx.attr("output_shape")
     if output_shape is not None or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
         # ONNX: the padding that makes the requested output size, split as the spec says
         if output_shape is not None:
-            wanted = _ints(output_shape)[-2:]
+            wanted = _ints(output_shape)[-dims:]
         else:
             wanted = [size * s for size, s in zip(sizes, strides, strict=True)]
         begins, ends = [], []
-        for size, k, s, d, op, out in zip(
-            sizes, kernel, strides, dilations, output_padding, wanted, strict=True
+        for i, (size, k, s, d, out) in enumerate(
+            zip(sizes, kernel, strides, dilations, wanted, strict=True)
         ):
-            total = s * (size - 1) + op + (k - 1) * d + 1 - out
-            if total < 0:
-                raise Unsupported(f"output_shape {out} needs negative padding ({total})")
+            total = s * (size - 1) + output_padding[i] + (k - 1) * d + 1 - out
             small, big = total // 2, total - total // 2
-            begins.append(small if auto_pad == "SAME_UPPER" else big)
-            ends.append(big if auto_pad == "SAME_UPPER" else small)
+            begin, end = (small, big) if auto_pad == "SAME_UPPER" else (big, small)
+            if end < 0 <= begin:
+                # a negative end pad grows the output at the end: that is output_padding
+                output_padding[i] -= end
+                end = 0
+            if begin < 0 or end < 0:
+                raise Unsupported(f"output_shape {out} needs negative padding ({total})")
+            begins.append(begin)
+            ends.append(end)
         pads = begins + ends
     elif auto_pad == "VALID":
-        pads = [0, 0, 0, 0]
+        pads = [0] * 2 * dims
     else:
-        pads = _ints(ctx.attr("pads", [0, 0, 0, 0]))
+        pads = _ints(ctx.attr("pads", [0] * 2 * dims))
+    group = int(ctx.attr("group", 1))
+    out_channels = ctx.shape(1)[1] * group
+    if dims == 1:
+
+        def build(x: SSAValue, w: SSAValue, b: SSAValue | None) -> Operation:
+            return top.DeconvOp(
+                x,
+                w,
+                b,
+                strides=[1, *strides],
+                pads=[0, pads[0], 0, pads[1]],
+                dilations=None if set(dilations) == {1} else [1, *dilations],
+                output_padding=None if set(output_padding) == {0} else [0, *output_padding],
+                group=group,
+                location=f"{ctx.location}/2d",
+            )
+
+        return _conv_1d(ctx, build, out_channels)
     x, w = ctx.value(0), ctx.value(1)
     bias = ctx.value(2) if ctx.has_input(2) else None
     op = top.DeconvOp(
@@ -247,43 +478,115 @@ def convert_conv_transpose(ctx: NodeContext) -> list[Value]:
         pads=pads,
         dilations=None if set(dilations) == {1} else dilations,
         output_padding=None if set(output_padding) == {0} else output_padding,
-        group=int(ctx.attr("group", 1)),
+        group=group,
         location=ctx.location,
     )
     return [ctx.emit(op).results[0]]
 
 
+_LOWEST_F32 = float(np.finfo(np.float32).min)
+"""Max-pool padding: below every finite input, and finite, so the IR prints and parses it."""
+
+
+def _pool_nd(
+    ctx: NodeContext,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    pads: Sequence[int],
+    ceil_mode: bool,
+) -> list[Value]:
+    """A pool that `top.maxpool`/`top.avgpool` cannot express (1-D, 3-D, dilated) as gathered
+    windows and a reduction over the tap axes.
+
+    The input is padded (lowest f32 for max, 0 for average) by the pads plus the overhang of
+    ceil-mode windows; an average divides the window sums by the per-position count of taps that
+    ONNX counts (inside the padded input with `count_include_pad`, inside the input without),
+    a product of per-axis counts because windows are boxes.
+    """
+    shape = ctx.shape(0)
+    sizes = shape[2:]
+    dims = len(sizes)
+    begins, ends = list(pads[:dims]), list(pads[dims:])
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilations, strict=True)]
+    outs = [
+        _window_output_size(size, span, s, b, e, ceil_mode)
+        for size, span, s, b, e in zip(sizes, spans, strides, begins, ends, strict=True)
+    ]
+    overhang = [
+        max(0, (o - 1) * s + span - (size + b + e))
+        for o, s, span, size, b, e in zip(outs, strides, spans, sizes, begins, ends, strict=True)
+    ]
+    is_max = ctx.node.op_type == "MaxPool"
+    padded_ends = [e + extra for e, extra in zip(ends, overhang, strict=True)]
+    x = _pad_spatial(ctx, ctx.value(0), begins, padded_ends, _LOWEST_F32 if is_max else 0.0)
+    taps = _gather_windows(ctx, x, sizes, kernel, strides, dilations, outs)
+    tap_axes = [3 + 2 * i for i in range(dims)]
+    if is_max:
+        op = top.ReduceMaxOp(taps, axes=tap_axes, keepdims=False, location=ctx.location)
+        return [ctx.emit(op).results[0]]
+    total = ctx.emit(
+        top.ReduceSumOp(taps, axes=tap_axes, keepdims=False, location=f"{ctx.location}/sum")
+    ).results[0]
+    include_pad = bool(ctx.attr("count_include_pad", 0))
+    counts = np.ones([1, 1], dtype=np.float64)
+    for size, k, s, d, b, e, o in zip(
+        sizes, kernel, strides, dilations, begins, ends, outs, strict=True
+    ):
+        position = np.arange(o)[:, None] * s + np.arange(k)[None, :] * d  # in padded coordinates
+        low, high = (0, size + b + e) if include_pad else (b, b + size)
+        per_axis = ((position >= low) & (position < high)).sum(axis=1)
+        counts = counts[..., None] * per_axis
+    inverse = (1.0 / counts).astype(np.float32)
+    scale = ctx.constant(f"{ctx.location}/inverse_count", inverse)
+    return [ctx.emit(top.MulOp([total, scale], location=ctx.location)).results[0]]
+
+
 def convert_pool(ctx: NodeContext) -> list[Value]:
-    sizes = _spatial_rank(ctx, "pooling")
+    sizes = _spatial_sizes(ctx, "pooling")
     kernel = _ints(ctx.attr("kernel_shape", []))
-    if len(kernel) != 2:
-        raise Unsupported(f"expected a 2-D kernel_shape, got {kernel}")
+    if len(kernel) != len(sizes):
+        raise Unsupported(f"expected {len(sizes)} kernel_shape values, got {kernel}")
     strides, dilations = _window(ctx, kernel)
-    if set(dilations) != {1}:
-        raise Unsupported(f"dilated pooling is not supported (dilations {dilations})")
     pads = _explicit_pads(ctx, sizes, kernel, strides, dilations)
     ceil_mode = bool(ctx.attr("ceil_mode", 0))
     if ctx.node.op_type == "MaxPool":
         ctx.check_unused_outputs(1, "Indices")
+    if len(sizes) > 2 or set(dilations) != {1}:
+        return _pool_nd(ctx, kernel, strides, dilations, pads, ceil_mode)
+    x = ctx.value(0)
+    location = ctx.location
+    if len(sizes) == 1:
+        # a 1-D pool is the 2-D one of height 1, as for convolutions
+        n, c, length = ctx.shape(0)
+        lift = top.ReshapeOp(x, [n, c, 1, length], location=f"{ctx.location}/to_2d")
+        x = ctx.emit(lift).results[0]
+        kernel, strides, pads = [1, *kernel], [1, *strides], [0, pads[0], 0, pads[1]]
+        location = f"{ctx.location}/2d"
+    if ctx.node.op_type == "MaxPool":
         op: Operation = top.MaxPoolOp(
-            ctx.value(0),
+            x,
             kernel_shape=kernel,
             strides=strides,
             pads=pads,
             ceil_mode=ceil_mode,
-            location=ctx.location,
+            location=location,
         )
     else:
         op = top.AvgPoolOp(
-            ctx.value(0),
+            x,
             kernel_shape=kernel,
             strides=strides,
             pads=pads,
             ceil_mode=ceil_mode,
             count_include_pad=bool(ctx.attr("count_include_pad", 0)),
-            location=ctx.location,
+            location=location,
         )
-    return [ctx.emit(op).results[0]]
+    y = ctx.emit(op).results[0]
+    if len(sizes) == 1:
+        out_shape = ctx.shape(0)[:2] + (y.type.get_shape()[-1],)  # type: ignore[attr-defined]
+        y = ctx.emit(top.ReshapeOp(y, list(out_shape), location=ctx.location)).results[0]
+    return [y]
 
 
 def convert_global_pool(ctx: NodeContext) -> list[Value]:
@@ -312,17 +615,45 @@ def convert_batchnorm(ctx: NodeContext) -> list[Value]:
 
 
 def convert_layernorm(ctx: NodeContext) -> list[Value]:
-    ctx.check_unused_outputs(1, "Mean/InvStdDev")
     x, scale = ctx.value(0), ctx.value(1)
+    shape = ctx.shape(0)
+    axis = _axis(int(ctx.attr("axis", -1)), len(shape))
+    epsilon = float(ctx.attr("epsilon", 1e-5))
     op = top.LayerNormOp(
         x,
         scale,
         ctx.value(2) if ctx.has_input(2) else None,
-        axis=int(ctx.attr("axis", -1)),
-        epsilon=float(ctx.attr("epsilon", 1e-5)),
+        axis=axis,
+        epsilon=epsilon,
         location=ctx.location,
     )
-    return [ctx.emit(op).results[0]]
+    results: list[Value | None] = [ctx.emit(op).results[0]]
+    wants = [index < len(ctx.used_outputs) and ctx.used_outputs[index] for index in (1, 2)]
+    if any(wants):
+        # Mean and InvStdDev (training outputs, shape [dims before axis] + [1...]) are computed
+        # beside the fused op, from the same formula, only when the graph reads them
+        axes = list(range(axis, len(shape)))
+        mean = ctx.emit(top.ReduceMeanOp(x, axes=axes, location=f"{ctx.location}/mean"))
+        results.append(mean.results[0] if wants[0] else None)
+        if wants[1]:
+            centred = ctx.emit(
+                top.SubOp(x, mean.results[0], location=f"{ctx.location}/centred")
+            ).results[0]
+            square = ctx.emit(
+                top.MulOp([centred, centred], location=f"{ctx.location}/square")
+            ).results[0]
+            variance = ctx.emit(
+                top.ReduceMeanOp(square, axes=axes, location=f"{ctx.location}/variance")
+            ).results[0]
+            eps = ctx.constant(f"{ctx.location}/epsilon", np.full([1], epsilon, np.float32))
+            shifted = ctx.emit(
+                top.AddOp([variance, eps], location=f"{ctx.location}/variance_eps")
+            ).results[0]
+            std = ctx.emit(top.SqrtOp(shifted, location=f"{ctx.location}/std")).results[0]
+            one = ctx.constant(f"{ctx.location}/one", np.ones([1], np.float32))
+            inverse = top.DivOp(one, std, location=f"{ctx.location}/inv_std_dev")
+            results.append(ctx.emit(inverse).results[0])
+    return results  # type: ignore[return-value]
 
 
 def convert_softmax(ctx: NodeContext) -> list[Value]:
@@ -389,6 +720,15 @@ def convert_leaky_relu(ctx: NodeContext) -> list[Value]:
 
 
 def convert_prelu(ctx: NodeContext) -> list[Value]:
+    shape = ctx.shape(0)
+    slope_shape = ctx.shape(1)
+    if ctx.source_opset < 7 and len(slope_shape) == 1 and len(shape) >= 3:
+        # PRelu-1/6 (old PyTorch exports) applied a 1-D slope per channel, before ONNX adopted
+        # numpy broadcasting; the version converter keeps the shape, so align it with dim 1
+        if slope_shape[0] in (1, shape[1]):
+            slope = _reshaped(ctx, 1, (slope_shape[0], *[1] * (len(shape) - 2)), "/per_channel")
+            op = top.PReluOp(ctx.value(0), slope, location=ctx.location)
+            return [ctx.emit(op).results[0]]
     op = top.PReluOp(ctx.value(0), ctx.value(1), location=ctx.location)
     return [ctx.emit(op).results[0]]
 
@@ -414,18 +754,49 @@ _FLOAT_LIMIT = 3.0e38  # beyond this an attribute bound (default +-FLT_MAX) is n
 
 
 def convert_clip(ctx: NodeContext) -> list[Value]:
+    low: float | SSAValue | None
+    high: float | SSAValue | None
     if ctx.opset >= 11:
-        low_array = ctx.opt_const(1, "min")
-        high_array = ctx.opt_const(2, "max")
-        low = None if low_array is None else _scalar(low_array, "min")
-        high = None if high_array is None else _scalar(high_array, "max")
+        bounds: list[float | SSAValue | None] = []
+        for index, what in ((1, "min"), (2, "max")):
+            if not ctx.has_input(index):
+                bounds.append(None)
+            elif ctx.is_const(index):
+                array = ctx.opt_const(index, what)
+                bounds.append(None if array is None else _scalar(array, what))
+            elif ctx.shape(index) not in ((), (1,)):
+                raise Unsupported(f"{what} must be a scalar, got shape {list(ctx.shape(index))}")
+            else:
+                bounds.append(ctx.value(index))
+        low, high = bounds
     else:
         low = float(ctx.attr("min", -math.inf))
         high = float(ctx.attr("max", math.inf))
-    low = None if low is None or low <= -_FLOAT_LIMIT else low
-    high = None if high is None or high >= _FLOAT_LIMIT else high
-    op = top.ClipOp(ctx.value(0), min=low, max=high, location=ctx.location)
-    return [ctx.emit(op).results[0]]
+    if isinstance(low, float) and low <= -_FLOAT_LIMIT:
+        low = None
+    if isinstance(high, float) and high >= _FLOAT_LIMIT:
+        high = None
+    if not isinstance(low, SSAValue) and not isinstance(high, SSAValue):
+        op = top.ClipOp(ctx.value(0), min=low, max=high, location=ctx.location)
+        return [ctx.emit(op).results[0]]
+    # Runtime bounds: max(x, lo) = lo + relu(x - lo), then min(y, hi) = hi - relu(hi - y), in
+    # ONNX's order (so min > max gives max everywhere). Both are exact up to one rounding.
+    y = ctx.value(0)
+    if isinstance(low, SSAValue):
+        above = ctx.emit(top.SubOp(y, low, do_relu=True, location=f"{ctx.location}/above_min"))
+        last = high is None
+        lifted = top.AddOp(
+            [low, above.results[0]], location=ctx.location if last else f"{ctx.location}/max"
+        )
+        y = ctx.emit(lifted).results[0]
+    elif low is not None:
+        y = ctx.emit(top.ClipOp(y, min=low, location=f"{ctx.location}/max")).results[0]
+    if isinstance(high, SSAValue):
+        below = ctx.emit(top.SubOp(high, y, do_relu=True, location=f"{ctx.location}/below_max"))
+        y = ctx.emit(top.SubOp(high, below.results[0], location=ctx.location)).results[0]
+    elif high is not None:
+        y = ctx.emit(top.ClipOp(y, max=high, location=ctx.location)).results[0]
+    return [y]
 
 
 def convert_pow(ctx: NodeContext) -> list[Value]:
@@ -600,8 +971,28 @@ def convert_split(ctx: NodeContext) -> list[Value]:
             raise Unsupported(f"dimension {axis} ({size}) does not split into {parts} equal parts")
         else:
             split = [size // parts] * parts
-    op = ctx.emit(top.SplitOp(ctx.value(0), axis=axis, split=_ints(split), location=ctx.location))
-    return list(op.results)
+    sizes = _ints(split)
+    if any(size < 0 for size in sizes):
+        raise Unsupported(f"negative split sizes {sizes}")
+    kept = [size for size in sizes if size > 0]
+    if len(kept) == 1:
+        pieces: list[Value] = [
+            ctx.emit(top.IdentityOp(ctx.value(0), location=ctx.location)).results[0]
+        ]
+    else:
+        op = top.SplitOp(ctx.value(0), axis=axis, split=kept, location=ctx.location)
+        pieces = list(ctx.emit(op).results)
+    # empty pieces (exporters split off zero-width remainders) are empty constants, which
+    # Concat drops
+    results: list[Value] = []
+    for size in sizes:
+        if size:
+            results.append(pieces.pop(0))
+        else:
+            empty = list(shape)
+            empty[axis] = 0
+            results.append(np.zeros(empty, dtype=np.float32))
+    return results
 
 
 def convert_slice(ctx: NodeContext) -> list[Value]:
@@ -671,10 +1062,12 @@ def convert_expand(ctx: NodeContext) -> list[Value]:
 
 
 def convert_gather(ctx: NodeContext) -> list[Value]:
-    indices = ctx.const(1, "indices").astype(np.int64)
-    dense = DenseIntOrFPElementsAttr.from_list(TensorType(i64, list(indices.shape)), _ints(indices))
+    indices = ctx.const(1, "indices")
     op = top.GatherOp(
-        ctx.value(0), indices=dense, axis=int(ctx.attr("axis", 0)), location=ctx.location
+        ctx.value(0),
+        indices=_dense_i64(indices),
+        axis=int(ctx.attr("axis", 0)),
+        location=ctx.location,
     )
     return [ctx.emit(op).results[0]]
 
