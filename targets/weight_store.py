@@ -205,7 +205,7 @@ def numpy_dtype(element_type: Attribute) -> np.dtype:
     if isinstance(element_type, IntegerType):
         width = element_type.width.data
         unsigned = element_type.signedness.data == Signedness.UNSIGNED
-        return np.dtype(f"{'u' if unsigned else 'i'}{max(8, width)}")
+        return np.dtype(f"{'u' if unsigned else 'i'}{max(1, width // 8)}")
     raise WeightStoreError(f"no numpy dtype for element type {text}")
 
 
