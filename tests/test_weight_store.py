@@ -61,3 +61,17 @@ def test_missing_and_corrupt_files(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
     with pytest.raises(WeightStoreError, match="not a readable .npz weight store"):
         WeightStore(bad)
+
+
+def test_numpy_dtypes_of_builtin_element_types() -> None:
+    from xdsl.dialects.builtin import IntegerType, Signedness, f16, f32, i8, i32, i64
+
+    from nntc.targets.weight_store import numpy_dtype
+
+    assert numpy_dtype(i8) == np.int8
+    assert numpy_dtype(IntegerType(8, Signedness.UNSIGNED)) == np.uint8
+    assert numpy_dtype(IntegerType(16, Signedness.SIGNED)) == np.int16
+    assert numpy_dtype(i32) == np.int32
+    assert numpy_dtype(i64) == np.int64
+    assert numpy_dtype(f16) == np.float16
+    assert numpy_dtype(f32) == np.float32
