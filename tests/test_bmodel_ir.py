@@ -269,7 +269,8 @@ def test_dis_matches_the_vendor_disassembly(
     assert len(theirs) > 10
     assert ours[:-2] == theirs
     assert [x[2] for x in ours[-2:]] == ["sys.end", "dma.sys"]
-    assert out.startswith("// bm1684x assembly listing\ngroup 0 ")
+    assert out.startswith("// bm1684x assembly listing\n") and "\ngroup 0 " in out
+    assert "\n.net tiny_cnn\n" in out  # the directives (docs/assembly.md) come first
 
 
 def test_dis_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

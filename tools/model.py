@@ -159,14 +159,10 @@ def print_info(bm: BModel, out: TextIO) -> None:
 
 
 def print_listing(bm: BModel, out: TextIO, order: str = "merged") -> None:
-    """Print every command group of `bm` as the assembly listing."""
-    from xdsl.context import Context
-    from xdsl.dialects.builtin import ModuleOp
+    """Print `bm` as the assembly listing: its directives and every command group."""
+    from nntc.targets.bm1684x.asm import bmodel_listing
 
-    from nntc.targets.bm1684x.asm import Bm1684xAsmTarget
-    from nntc.targets.bm1684x.bmodel_ir import command_groups
-
-    Bm1684xAsmTarget(order=order).emit(Context(), ModuleOp(command_groups(bm)), out)
+    out.write(bmodel_listing(bm, order))
 
 
 def _from_source(source: str, output: str) -> None:

@@ -532,7 +532,7 @@ class NntcOptMain(xDSLOptMain):
             # stdout carries no side-car: changed weights travel inline instead.
             for op in ops:
                 name = op.properties["weight_name"].data  # type: ignore[union-attr]
-                if name in store.changed and "value" not in op.properties:
+                if name in store.changed and "value" not in op.properties and op.results:
                     op.properties["value"] = numpy_to_dense(store[name], op.results[0].type)  # type: ignore[arg-type]
         if store.path is not None and stored:
             base = out.parent if out is not None else Path.cwd()
