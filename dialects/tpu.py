@@ -754,6 +754,47 @@ class MulOp(_RescaleOp):
 
 
 @irdl_op_definition
+class SubOp(_RescaleOp):
+    """Elementwise `lhs - rhs`, NumPy broadcasting; floats only (integer models add a negated
+    input instead, with its own multiplier)."""
+
+    name = "tpu.sub"
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self,
+        lhs: SSAValue | Operation,
+        rhs: SSAValue | Operation,
+        result_type: Attribute,
+        *,
+        do_relu: bool = False,
+        relu_limit: float | None = None,
+    ) -> None:
+        super().__init__(
+            operands=[lhs, rhs],
+            result_types=[result_type],
+            properties=_rescale_props(
+                None, None, RoundMode.HALF_AWAY_FROM_ZERO, do_relu, relu_limit
+            ),
+        )
+
+    def verify_(self) -> None:
+        xs = [_tensor(self.lhs, "input #0"), _tensor(self.rhs, "input #1")]
+        y = _tensor(self.output, "result")
+        _verify_broadcast(xs, y)
+        integer, ye = _verify_elementwise_types(xs, y)
+        if integer:
+            raise VerifyException(f"expected a float element type (f32, f16, bf16), got {ye}")
+        self._verify_rescale(integer, ye, 1)
+        self._verify_relu()
+
+
+@irdl_op_definition
 class ReluOp(IRDLOperation):
     """`max(x, 0)`, clipped at `relu_limit` if given; for a ReLU that no op could absorb."""
 
@@ -1376,6 +1417,7 @@ Tpu = Dialect(
         Conv2dOp,
         MatMulOp,
         AddOp,
+        SubOp,
         MulOp,
         ReluOp,
         MaxPoolOp,

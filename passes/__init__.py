@@ -12,6 +12,9 @@ from xdsl.passes import ModulePass
 # pass name -> (module under nntc.passes, class name)
 _PASS_CLASSES: dict[str, tuple[str, str]] = {
     "fold-constants": ("fold_constants", "FoldConstantsPass"),
+    "lower-to-tpu": ("lower_to_tpu", "LowerToTpuPass"),
+    "assign-gmem": ("assign_gmem", "AssignGmemPass"),
+    "lower-to-bm1684x": ("lower_to_bm1684x", "LowerToBm1684xPass"),
 }
 
 

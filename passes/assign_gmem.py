@@ -1,0 +1,240 @@
+"""`assign-gmem`: global memory (DDR) addresses for every tensor of a tpu-level function.
+
+The layout follows the vendor's bmodels (`tests/data/vendor/tiny_cnn/*.print.txt`):
+
+    GMEM_BASE  coeff region: the weights, each at a 4 KiB boundary (`chip.GMEM_ALIGNMENT`)
+    ctx_addr   context region: first the net inputs and outputs, each at its own address,
+               then the activation region, where tensors whose lifetimes do not overlap share
+               bytes
+
+Results:
+- every `top.weight` gets `nntc.gmem_addr` (equal names share one copy);
+- every tpu op result and every function argument gets `nntc.gmem_addr` (an op attribute, an
+  argument attribute); a `tpu.reshape` has its input's address (it moves no data);
+- the module gets `nntc.gmem`, a dictionary: `coeff_addr`, `coeff_size`, `ctx_addr`,
+  `ctx_size`, `io_size`, `activation_region_size` (bytes the activations occupy with reuse) and
+  `activation_total_size` (the sum of every activation's size, what no reuse would cost).
+
+Lifetimes are positions in the function's op order: a tensor lives from the op that defines it
+to its last user, and a block is reused only by a tensor defined after that user (an op never
+writes its result over one of its own inputs). Placement is first fit by offset, in definition
+order, which is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    IntegerAttr,
+    ModuleOp,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, BlockArgument, OpResult, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from nntc.dialects import top, tpu
+from nntc.targets.bm1684x import chip
+
+GMEM_ADDR_ATTR = "nntc.gmem_addr"
+"""Attribute holding the absolute DDR address of an op's result or of a function argument."""
+GMEM_STATS_ATTR = "nntc.gmem"
+"""Module attribute: the memory map and the reuse statistics."""
+
+
+def tensor_bytes(ty: Attribute) -> int:
+    """Bytes of a static tensor as stored in DDR (dense, row major)."""
+    assert isinstance(ty, TensorType)
+    return math.prod(ty.get_shape()) * tpu.element_bytes(ty.get_element_type())
+
+
+def _align(value: int) -> int:
+    return tpu.align_up(value, chip.GMEM_ALIGNMENT)
+
+
+def _addr_attr(addr: int) -> IntegerAttr:
+    return IntegerAttr(addr, i64)
+
+
+def gmem_addr(value: SSAValue) -> int:
+    """The DDR address `assign-gmem` gave `value` (a weight, an op result or an argument)."""
+    if isinstance(value, BlockArgument):
+        owner = value.block.parent_op()
+        assert isinstance(owner, func.FuncOp)
+        attrs = owner.arg_attrs
+        assert attrs is not None
+        attr = attrs.data[value.index].data.get(GMEM_ADDR_ATTR)
+    else:
+        assert isinstance(value, OpResult)
+        attr = value.op.attributes.get(GMEM_ADDR_ATTR)
+    if not isinstance(attr, IntegerAttr):
+        raise DiagnosticException(f"no {GMEM_ADDR_ATTR} on {value} (run assign-gmem first)")
+    return attr.value.data
+
+
+@dataclass
+class _Buffer:
+    """A DDR buffer: one tensor and the reshapes that alias it."""
+
+    size: int
+    first: int
+    last: int
+    values: list[SSAValue] = field(default_factory=list)
+    io: bool = False
+    addr: int = -1
+
+
+def place_first_fit(buffers: list[_Buffer], base: int) -> int:
+    """Give each buffer (in order of `first`) the lowest aligned address above `base` that no
+    live buffer uses; returns the region's size."""
+    live: list[_Buffer] = []
+    end = 0
+    for buf in sorted(buffers, key=lambda b: (b.first, b.last)):
+        live = [b for b in live if b.last >= buf.first]
+        offset = 0
+        for other in sorted(live, key=lambda b: b.addr):
+            if offset + buf.size <= other.addr - base:
+                break
+            offset = max(offset, other.addr - base + _align(other.size))
+        buf.addr = base + offset
+        live.append(buf)
+        end = max(end, offset + _align(buf.size))
+    return end
+
+
+def _the_function(module: ModuleOp) -> func.FuncOp:
+    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(funcs) != 1:
+        raise DiagnosticException(
+            f"assign-gmem: expected one func.func (the net), got {len(funcs)}"
+        )
+    return funcs[0]
+
+
+@dataclass(frozen=True)
+class AssignGmemPass(ModulePass):
+    """Place weights, net inputs/outputs and activations in DDR (see the module docstring)."""
+
+    name = "assign-gmem"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        fn = _the_function(op)
+        block = fn.body.block
+
+        # --- weights --------------------------------------------------------------------
+        weight_addr: dict[str, int] = {}
+        coeff_end = 0
+        for w in fn.walk():
+            if not isinstance(w, top.WeightOp):
+                continue
+            name = w.weight_name.data
+            if name not in weight_addr:
+                weight_addr[name] = chip.GMEM_BASE + coeff_end
+                coeff_end += _align(tensor_bytes(w.output.type))
+            w.attributes[GMEM_ADDR_ATTR] = _addr_attr(weight_addr[name])
+        coeff_size = coeff_end
+        ctx_addr = chip.GMEM_BASE + coeff_size
+
+        # --- buffers and lifetimes -------------------------------------------------------
+        root: dict[SSAValue, _Buffer] = {}
+        buffers: list[_Buffer] = []
+        position = {o: i for i, o in enumerate(block.ops)}
+        for arg in block.args:
+            buf = _Buffer(tensor_bytes(arg.type), -1, -1, [arg], io=True)
+            root[arg] = buf
+            buffers.append(buf)
+        for o in block.ops:
+            if isinstance(o, top.WeightOp) or o.dialect_name() != "tpu":
+                continue
+            if len(o.results) != 1:
+                raise DiagnosticException(f"assign-gmem: expected one result of '{o.name}'")
+            res = o.results[0]
+            if isinstance(o, tpu.ReshapeOp) and o.input in root:
+                buf = root[o.input]
+                buf.values.append(res)
+            else:
+                buf = _Buffer(tensor_bytes(res.type), position[o], position[o], [res])
+                buffers.append(buf)
+            root[res] = buf
+        ret = block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        for v in ret.arguments:
+            if v not in root:
+                raise DiagnosticException(f"assign-gmem: the net returns {v}, not a tpu tensor")
+            if isinstance(v, BlockArgument) or root[v].first < 0:
+                raise DiagnosticException(
+                    "assign-gmem: a net output that is a net input is not supported"
+                )
+            root[v].io = True
+        for v, buf in root.items():
+            for use in v.uses:
+                user = use.operation
+                if user is ret:
+                    continue
+                buf.last = max(buf.last, position.get(user, buf.last))
+
+        # --- placement ------------------------------------------------------------------
+        io = [b for b in buffers if b.io]
+        io_size = 0
+        for b in io:  # inputs first (arguments come first in `buffers`), then outputs
+            b.addr = ctx_addr + io_size
+            io_size += _align(b.size)
+        acts = [b for b in buffers if not b.io]
+        region = place_first_fit(acts, ctx_addr + io_size)
+        total = sum(_align(b.size) for b in acts)
+
+        # --- annotate ---------------------------------------------------------------------
+        arg_attrs = list(fn.arg_attrs.data) if fn.arg_attrs is not None else []
+        arg_attrs += [DictionaryAttr({})] * (len(block.args) - len(arg_attrs))
+        for b in buffers:
+            for v in b.values:
+                if isinstance(v, BlockArgument):
+                    entries = dict(arg_attrs[v.index].data)
+                    entries[GMEM_ADDR_ATTR] = _addr_attr(b.addr)
+                    arg_attrs[v.index] = DictionaryAttr(entries)
+                else:
+                    assert isinstance(v, OpResult)
+                    v.op.attributes[GMEM_ADDR_ATTR] = _addr_attr(b.addr)
+        fn.arg_attrs = ArrayAttr(arg_attrs)
+        stats = {
+            "coeff_addr": chip.GMEM_BASE,
+            "coeff_size": coeff_size,
+            "ctx_addr": ctx_addr,
+            "ctx_size": io_size + region,
+            "io_size": io_size,
+            "activation_region_size": region,
+            "activation_total_size": total,
+        }
+        op.attributes[GMEM_STATS_ATTR] = DictionaryAttr(
+            {k: _addr_attr(v) for k, v in stats.items()}
+        )
+
+
+def gmem_stats(module: ModuleOp) -> dict[str, int]:
+    """The `nntc.gmem` dictionary of a module as Python ints."""
+    attr = module.attributes.get(GMEM_STATS_ATTR)
+    if not isinstance(attr, DictionaryAttr):
+        raise DiagnosticException(f"the module has no {GMEM_STATS_ATTR} (run assign-gmem first)")
+    out: dict[str, int] = {}
+    for key, value in attr.data.items():
+        assert isinstance(value, IntegerAttr)
+        out[key] = value.value.data
+    return out
+
+
+__all__ = [
+    "GMEM_ADDR_ATTR",
+    "GMEM_STATS_ATTR",
+    "AssignGmemPass",
+    "gmem_addr",
+    "gmem_stats",
+    "place_first_fit",
+    "tensor_bytes",
+]

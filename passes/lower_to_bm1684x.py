@@ -1,0 +1,292 @@
+"""`lower-to-bm1684x`: a placed tpu-level net -> the bm1684x bmodel container with its commands.
+
+Input: the function `lower-to-tpu` and `assign-gmem` produce (tpu ops and `top.weight`s, every
+tensor with its `nntc.gmem_addr`, the module's `nntc.gmem` memory map). Output: the module holds
+one `bm1684x.model` (the form `nntc.targets.bm1684x.bmodel_ir` writes with `-t bmodel`):
+
+    bm1684x.model {
+      bm1684x.net "<net>" {
+        bm1684x.stage {ctx_addr, ctx_size, ...} {
+          bm1684x.input_tensor "<onnx input name>" {dtype = "float32", shape, device_addr, size}
+          bm1684x.output_tensor "<onnx output name>" {...}
+          bm1684x.coeff_mem {address = GMEM_BASE, weight_name = "<net>.coeff", locations}
+          bm1684x.cmd_group tiu {...} gdma {...}
+        }
+      }
+    }
+
+The coefficient bytes (every weight at its assigned address, in the layout its command reads)
+go to the side-car store as the uint8 array `<net>.coeff`.
+
+Code generation is one layer per tpu op, in program order (`nntc.passes.lowering.layers`):
+each layer loads what it needs into its half of local memory, computes and stores, sliced
+along output channels, N and H when it does not fit, software-pipelined within the layer, and
+its weights prefetched while the previous layer computes. All commands form one command group
+whose sync ids come from `nntc.passes.lowering.program`. The cmd_group carries the simulator's
+layer map (which commands belong to which ONNX node) as the JSON string attribute
+`nntc.layers`.
+
+This is the per-layer form the issue's `layer-group` pass will improve on: grouping several
+layers into one LMEM-resident group needs only other plans, the same emitter and program.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    Float32Type,
+    IntAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from nntc.dialects import top, tpu
+from nntc.dialects.bm1684x import (
+    ArEu,
+    CoeffLocationAttr,
+    CoeffMemOp,
+    InputTensorOp,
+    ModelOp,
+    NetOp,
+    OutputTensorOp,
+    StageOp,
+)
+from nntc.passes.assign_gmem import gmem_addr, gmem_stats, tensor_bytes
+from nntc.passes.lower_to_tpu import location_of
+from nntc.passes.lowering.layers import (
+    CannotLower,
+    Emitter,
+    LayerPlan,
+    NoOpPlan,
+    plan_concat,
+    plan_conv,
+    plan_eltwise,
+    plan_matmul,
+    plan_pool,
+)
+from nntc.passes.lowering.lmem import Arena, LmemOverflow
+from nntc.passes.lowering.program import Program
+from nntc.targets.bm1684x import chip
+from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
+
+LAYERS_ATTR = "nntc.layers"
+"""cmd_group attribute: the simulator's layer map (`simulator/layers.py`) as JSON."""
+
+ARENA_BYTES = chip.LMEM_BYTES_PER_LANE // 2
+"""Each layer gets half of every lane, alternating, so that the next layer's weights can be
+loaded while this one computes."""
+
+
+def _i64(value: int) -> IntegerAttr:
+    return IntegerAttr(value, i64)
+
+
+def _relu_of(op: Operation) -> tuple[bool, float | None]:
+    do = op.properties.get("do_relu")
+    limit = op.properties.get("relu_limit")
+    return (
+        bool(do.value.data) if isinstance(do, IntegerAttr) else False,
+        limit.value.data if limit is not None else None,  # type: ignore[attr-defined]
+    )
+
+
+def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue], int]) -> LayerPlan:
+    """The layer plan of one tpu op (raises CannotLower)."""
+    if isinstance(op, tpu.Conv2dOp):
+        return plan_conv(op, name, arena, addr)
+    if isinstance(op, tpu.MaxPoolOp | tpu.AvgPoolOp):
+        return plan_pool(op, name, arena, addr)
+    if isinstance(op, tpu.MatMulOp):
+        return plan_matmul(op, name, arena, addr)
+    if isinstance(op, tpu.AddOp):
+        return plan_eltwise(op, name, arena, addr, ArEu.ADD, op.inputs, *_relu_of(op))
+    if isinstance(op, tpu.SubOp):
+        return plan_eltwise(op, name, arena, addr, ArEu.SUB, (op.lhs, op.rhs), *_relu_of(op))
+    if isinstance(op, tpu.MulOp):
+        return plan_eltwise(op, name, arena, addr, ArEu.MUL, (op.lhs, op.rhs), *_relu_of(op))
+    if isinstance(op, tpu.ReluOp):
+        limit = None if op.relu_limit is None else op.relu_limit.value.data
+        return plan_eltwise(op, name, arena, addr, ArEu.MAX, (op.input,), True, limit)
+    if isinstance(op, tpu.ReshapeOp):
+        return NoOpPlan(name)
+    if isinstance(op, tpu.ConcatOp):
+        return plan_concat(op, name, addr)
+    raise CannotLower(f"no BM1684X code generation for '{op.name}' yet")
+
+
+def _the_function(module: ModuleOp) -> func.FuncOp:
+    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(funcs) != 1:
+        raise DiagnosticException(
+            f"lower-to-bm1684x: expected one func.func (the net), got {len(funcs)}"
+        )
+    return funcs[0]
+
+
+def _io_name(fn: func.FuncOp, index: int, output: bool) -> str:
+    attrs = fn.res_attrs if output else fn.arg_attrs
+    if attrs is not None and index < len(attrs.data):
+        name = attrs.data[index].data.get("onnx.name")
+        if isinstance(name, StringAttr):
+            return name.data
+    return f"{'output' if output else 'input'}{index}"
+
+
+def _io_tensor(cls: type[InputTensorOp] | type[OutputTensorOp], name: str, value: SSAValue):
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    if ty.get_element_type() != Float32Type():
+        raise DiagnosticException(f"lower-to-bm1684x: net tensor '{name}' is not f32")
+    return cls.create(
+        properties={
+            "tensor_name": StringAttr(name),
+            "dtype": StringAttr("float32"),
+            "shape": DenseArrayBase.from_list(i64, list(ty.get_shape())),
+            "device_addr": _i64(gmem_addr(value)),
+            "size": _i64(tensor_bytes(ty)),
+            "mem_type": _i64(1),
+        }
+    )
+
+
+def _coeff_blob(
+    fn: func.FuncOp, store: WeightStore, size: int
+) -> tuple[np.ndarray, list[Attribute]]:
+    blob = np.zeros(size, np.uint8)
+    locations: list[Attribute] = []
+    seen: set[int] = set()
+    weights = [w for w in fn.walk() if isinstance(w, top.WeightOp)]
+    for w in sorted(weights, key=lambda w: gmem_addr(w.output)):
+        addr = gmem_addr(w.output)
+        if addr in seen:
+            continue
+        seen.add(addr)
+        data = np.ascontiguousarray(weight_value(w, store), np.float32).view(np.uint8).ravel()
+        offset = addr - chip.GMEM_BASE
+        blob[offset : offset + data.size] = data
+        locations.append(CoeffLocationAttr(w.weight_name, IntAttr(offset), IntAttr(data.size)))
+    return blob, locations
+
+
+@dataclass(frozen=True)
+class LowerToBm1684xPass(ModulePass):
+    """Generate the BM1684X commands and the bmodel container (see the module docstring)."""
+
+    name = "lower-to-bm1684x"
+
+    net: str | None = None
+    """Net name in the bmodel; the function's name by default."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        fn = _the_function(op)
+        stats = gmem_stats(op)
+        store = weight_store_of(op)
+        net = self.net or fn.sym_name.data
+
+        plans: list[LayerPlan] = []
+        problems: list[str] = []
+        lmem_layers = 0
+        for index, o in enumerate(fn.body.block.ops):
+            if isinstance(o, top.WeightOp | func.ReturnOp):
+                continue
+            name = location_of(o)
+            if name == "unknown":
+                name = f"{o.name}#{index}"
+            arena = Arena((lmem_layers % 2) * ARENA_BYTES, ARENA_BYTES)
+            try:
+                if o.dialect_name() != "tpu":
+                    raise CannotLower(f"expected a tpu op, got '{o.name}' (run lower-to-tpu)")
+                plan = make_plan(o, name, arena, gmem_addr)
+            except (CannotLower, LmemOverflow) as why:
+                problems.append(f'  {o.name} at loc("{name}"): {why}')
+                continue
+            plans.append(plan)
+            lmem_layers += plan.uses_lmem
+        if problems:
+            raise DiagnosticException(
+                f"lower-to-bm1684x: {len(problems)} op(s) cannot be lowered:\n"
+                + "\n".join(problems)
+            )
+
+        prog = Program()
+        em = Emitter(prog)
+        spans = [prog.new_layer(p.name) for p in plans]
+        prefetched: set[int] = set()
+
+        def prefetch(j: int) -> Callable[[], None]:
+            def run() -> None:
+                previous = prog.attribute_to(spans[j])
+                plans[j].prefetch(em)
+                prog.attribute_to(previous)
+                prefetched.add(j)
+
+            return run
+
+        for i, plan in enumerate(plans):
+            prog.attribute_to(spans[i])
+            if i not in prefetched:
+                prefetch(i)()
+            nxt = next((j for j in range(i + 1, len(plans)) if plans[j].uses_lmem), None)
+            em.defer_prefetch(prefetch(nxt) if nxt is not None else None)
+            plan.body(em)
+            prog.attribute_to(spans[i])
+            em.flush_prefetch()
+        group = prog.finish()
+        group.attributes[LAYERS_ATTR] = StringAttr(json.dumps(prog.layer_map()))
+
+        blob, locations = _coeff_blob(fn, store, stats["coeff_size"])
+        coeff_name = f"{net}.coeff"
+        store[coeff_name] = blob
+        block = fn.body.block
+        ret = block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        ios: list[Operation] = [
+            _io_tensor(InputTensorOp, _io_name(fn, i, False), a) for i, a in enumerate(block.args)
+        ]
+        ios += [
+            _io_tensor(OutputTensorOp, _io_name(fn, i, True), v)
+            for i, v in enumerate(ret.arguments)
+        ]
+        coeff = CoeffMemOp.create(
+            properties={
+                "address": _i64(stats["coeff_addr"]),
+                "weight_name": StringAttr(coeff_name),
+                "locations": ArrayAttr(locations),
+            }
+        )
+        ctx_addr, ctx_size = stats["ctx_addr"], stats["ctx_size"]
+        stage = StageOp(
+            [*ios, coeff, group],
+            ctx_addr=_i64(ctx_addr),
+            ctx_size=_i64(ctx_size),
+            ctx_sizes=DenseArrayBase.from_list(i64, [ctx_size]),
+            core_num=_i64(1),
+            dynamic_ctx_addr=_i64(ctx_addr),
+            dynamic_coeff_offset=_i64(stats["coeff_size"]),
+            dynamic_combined_coeff_offset=_i64(stats["coeff_size"]),
+            stage_ir=DenseArrayBase.from_list(i64, [0] * 5),
+            binary_ir=UnitAttr(),
+            subnet_run_core=_i64(1),
+        )
+        model = ModelOp([NetOp(net, [stage])], neuron_size=_i64(ctx_size), device_num=_i64(1))
+        fn.detach()
+        fn.erase()
+        op.body.block.add_op(model)
+
+
+__all__ = ["LAYERS_ATTR", "LowerToBm1684xPass", "make_plan"]

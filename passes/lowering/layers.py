@@ -1,0 +1,1098 @@
+"""Per-layer command generation for `lower-to-bm1684x`: one plan per tpu op.
+
+Every layer runs out of its own share of local memory (an `Arena`): it loads its inputs and
+weights, computes, and stores its result to DDR. A plan first decides how to cut the layer so
+that its buffers fit (`plan_*`): along output channels when the weights are too big (chunks of
+whole lane rows, 64 channels), along N and H (with the halo a window needs) when the
+activations are. Then it emits its commands (`body`), software-pipelined: the load of slice
+i + 1 is issued before the computation of slice i and the store of slice i - 1 follows it,
+into double buffers, so the GDMA and the TIU overlap; the `Program` adds the waits.
+
+A layer's weights (or its first chunk of them) do not depend on the previous layer, so its
+`prefetch` is emitted just before the previous layer's first store: the GDMA loads them while
+the TIU still computes (layers alternate between two arenas so this never overwrites what the
+previous layer is using).
+
+The command patterns are those of the vendor's f32 stream (`tests/data/vendor/tiny_cnn`):
+conv.normal (bias always added, pad value an immediate), arith.max / min with an immediate for
+ReLU and its clip, pord pooling (window sum times an immediate for average pooling),
+mm.normal with dma.matrix moves for matrix products.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation, SSAValue
+
+from nntc.dialects import tpu
+from nntc.dialects.bm1684x import (
+    ArEu,
+    ArOp,
+    ConvEu,
+    ConvOp,
+    DmaMatrixSp,
+    DmaTensorSp,
+    GdmaMatrixOp,
+    GdmaTensorOp,
+    MmEu,
+    MmOp,
+    PordEu,
+    PordOp,
+    Precision,
+)
+from nntc.passes.lowering.lmem import (
+    EU_F32,
+    F32_BYTES,
+    NPU,
+    Arena,
+    LTensor,
+    Shape4,
+    rows,
+    size_per_lane,
+)
+from nntc.passes.lowering.program import Program
+
+FP32 = Precision.FP32
+NEG_FLT_MAX = 0xFF7FFFFF
+"""-3.4028235e38 as f32 bits: the pad value of max pooling (the vendor's opd3)."""
+MAX_DIM = (1 << 16) - 1
+"""Shape fields of TIU and GDMA commands are 16 bits wide."""
+
+
+class CannotLower(Exception):
+    """A tpu op this code generator does not handle (yet); the pass reports it."""
+
+
+def f32_bits(value: float) -> int:
+    return struct.unpack("<I", struct.pack("<f", value))[0]
+
+
+def dense_strides(shape: Shape4) -> Shape4:
+    """Element strides of a row-major (n, c, h, w) tensor in DDR."""
+    _, c, h, w = shape
+    return (c * h * w, h * w, w, 1)
+
+
+def shape4(ty: object) -> Shape4:
+    """A rank <= 4 tensor type as (n, c, h, w), leading dims padded with 1."""
+    assert isinstance(ty, TensorType)
+    dims = list(ty.get_shape())
+    if len(dims) > 4:
+        raise CannotLower(f"tensors of rank {len(dims)} (more than 4) are not supported")
+    full = [1] * (4 - len(dims)) + dims
+    if max(full) > MAX_DIM:
+        raise CannotLower(f"a dimension of {dims} exceeds the 16-bit command fields")
+    return (full[0], full[1], full[2], full[3])
+
+
+def chunks(total: int, size: int) -> list[tuple[int, int]]:
+    """`[(start, count), ...]` covering `range(total)` in pieces of at most `size`."""
+    return [(s, min(size, total - s)) for s in range(0, total, size)]
+
+
+# =============================================================================================
+# Emitter: GDMA and TIU command helpers over a Program
+# =============================================================================================
+
+
+@dataclass
+class Emitter:
+    """Emits commands into `prog`; holds the next layer's prefetch until the first store."""
+
+    prog: Program
+    _prefetch: Callable[[], None] | None = None
+
+    def defer_prefetch(self, fn: Callable[[], None] | None) -> None:
+        self._prefetch = fn
+
+    def flush_prefetch(self) -> None:
+        if self._prefetch is not None:
+            fn, self._prefetch = self._prefetch, None
+            fn()
+
+    # --- GDMA -------------------------------------------------------------------------------
+
+    def load(self, dst: LTensor, src_addr: int, src_strides: Sequence[int]) -> None:
+        """DDR -> local: `dst.shape` elements read with `src_strides` (0 = broadcast)."""
+        self.prog.add(
+            GdmaTensorOp,
+            writes=[dst.range],
+            cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True,
+            nchw_copy=True,
+            dtype=FP32,
+            src_addr=src_addr,
+            src_shape=dst.shape,
+            src_stride=tuple(src_strides),
+            dst_addr=dst.gdma_addr(),
+            dst_shape=(0, 0, 0, 0),
+            dst_stride=dst.strides,
+        )
+
+    def store(self, src: LTensor, dst_addr: int, dst_strides: Sequence[int]) -> None:
+        """Local -> DDR."""
+        self.flush_prefetch()
+        self.prog.add(
+            GdmaTensorOp,
+            reads=[src.range],
+            cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True,
+            nchw_copy=True,
+            dtype=FP32,
+            src_addr=src.gdma_addr(),
+            src_shape=src.shape,
+            src_stride=src.strides,
+            dst_addr=dst_addr,
+            dst_shape=(0, 0, 0, 0),
+            dst_stride=tuple(dst_strides),
+        )
+
+    def copy_global(
+        self, shape: Shape4, src: int, src_strides: Shape4, dst: int, dst_strides: Shape4
+    ) -> None:
+        """DDR -> DDR (concatenation)."""
+        self.flush_prefetch()
+        self.prog.add(
+            GdmaTensorOp,
+            cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True,
+            nchw_copy=True,
+            dtype=FP32,
+            src_addr=src,
+            src_shape=shape,
+            src_stride=src_strides,
+            dst_addr=dst,
+            dst_shape=(0, 0, 0, 0),
+            dst_stride=dst_strides,
+        )
+
+    def load_matrix(self, dst: LTensor, gaddr: int, nrows: int, ncols: int, row_stride: int):
+        """A (nrows, ncols) DDR matrix -> local matrix layout `dst` (rows, chans, 1, w)."""
+        _, chans, _, w = dst.shape
+        ns, cs, _, _ = dst.strides
+        self.prog.add(
+            GdmaMatrixOp,
+            writes=[dst.range],
+            cmd_special_function=DmaMatrixSp.PLAIN,
+            stride_enable=True,
+            dtype=FP32,
+            src_addr=gaddr,
+            src_shape=(0, 0, nrows, ncols),
+            src_stride=(0, 0, row_stride, 0),
+            dst_addr=dst.gdma_addr(),
+            dst_shape=(nrows, chans, 0, w),
+            dst_stride=(ns, cs, 0, 0),
+        )
+
+    def store_matrix(self, src: LTensor, gaddr: int, nrows: int, ncols: int, row_stride: int):
+        self.flush_prefetch()
+        _, chans, _, w = src.shape
+        ns, cs, _, _ = src.strides
+        self.prog.add(
+            GdmaMatrixOp,
+            reads=[src.range],
+            cmd_special_function=DmaMatrixSp.PLAIN,
+            stride_enable=True,
+            dtype=FP32,
+            src_addr=src.gdma_addr(),
+            src_shape=(nrows, chans, 0, w),
+            src_stride=(ns, cs, 0, 0),
+            dst_addr=gaddr,
+            dst_shape=(0, 0, nrows, ncols),
+            dst_stride=(0, 0, row_stride, 0),
+        )
+
+    # --- TIU --------------------------------------------------------------------------------
+
+    def ar(self, eu: ArEu, res: LTensor, a: LTensor, b: LTensor | float) -> None:
+        """res = a <eu> b, EU-aligned, b a tensor of the same shape or an f32 immediate."""
+        reads = [a.range]
+        fields: dict[str, object] = {}
+        if isinstance(b, LTensor):
+            reads.append(b.range)
+            fields |= {"opd1_addr": b.addr()}
+        else:
+            fields |= {"opd1_addr": f32_bits(b), "opd1_const": True}
+        self.prog.add(
+            ArOp,
+            reads=reads,
+            writes=[res.range],
+            tsk_eu_typ=eu,
+            opd_num=2,
+            res0_addr=res.addr(),
+            res0_shape=res.shape,
+            res0_prec=FP32,
+            opd0_addr=a.addr(),
+            opd0_prec=FP32,
+            opd0_sign=True,
+            opd1_prec=FP32,
+            opd1_sign=True,
+            **fields,
+        )
+
+    def activation(self, t: LTensor, do_relu: bool, limit: float | None) -> None:
+        """In-place ReLU (`max(x, 0)`) and its clip (`min(x, limit)`), as the vendor does."""
+        if do_relu:
+            self.ar(ArEu.MAX, t, t, 0.0)
+        if do_relu and limit is not None:
+            self.ar(ArEu.MIN, t, t, limit)
+
+
+def pipeline(
+    count: int,
+    load: Callable[[int], None],
+    compute: Callable[[int], None],
+    store: Callable[[int], None],
+) -> None:
+    """Emit `count` steps so that load i+1 precedes compute i (double buffers assumed)."""
+    if count == 0:
+        return
+    load(0)
+    for i in range(count):
+        if i + 1 < count:
+            load(i + 1)
+        compute(i)
+        store(i)
+
+
+# =============================================================================================
+# Plans
+# =============================================================================================
+
+
+@dataclass
+class LayerPlan:
+    """What one tpu op emits; `prefetch` holds only weight loads (no activation inputs)."""
+
+    name: str
+    uses_lmem: bool = True
+
+    def prefetch(self, em: Emitter) -> None:
+        """Weight loads that may run while the previous layer computes."""
+
+    def body(self, em: Emitter) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class NoOpPlan(LayerPlan):
+    """A tpu.reshape: its result shares its input's DDR bytes."""
+
+    uses_lmem: bool = False
+
+    def body(self, em: Emitter) -> None:
+        return
+
+
+@dataclass
+class Window:
+    """Geometry of a windowed op (conv, depthwise, pool) on NCHW."""
+
+    n: int
+    ic: int
+    ih: int
+    iw: int
+    oc: int
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+    pb: int
+    pr: int
+
+    def in_rows(self, oh0: int, ohh: int) -> tuple[int, int, int, int]:
+        """Input rows [ih0, ih0 + ihh) and the (top, bottom) padding for output rows."""
+        start = oh0 * self.sh - self.pt
+        end = (oh0 + ohh - 1) * self.sh - self.pt + (self.kh - 1) * self.dh + 1
+        up, dn = max(0, -start), max(0, end - self.ih)
+        ih0, ih1 = max(start, 0), min(end, self.ih)
+        return ih0, ih1 - ih0, up, dn
+
+    def max_in_rows(self, ohh: int) -> int:
+        return min(self.ih, (ohh - 1) * self.sh + (self.kh - 1) * self.dh + 1)
+
+    def window_fields(self, up: int, dn: int) -> dict[str, object]:
+        return {
+            "kernel": (self.kh, self.kw),
+            "stride": (self.sh, self.sw),
+            "ke_zero": (self.dh - 1, self.dw - 1),
+            "pad": (up, dn, self.pl, self.pr),
+        }
+
+
+def _window(op: tpu.Conv2dOp | tpu.MaxPoolOp | tpu.AvgPoolOp) -> Window:
+    n, ic, ih, iw = shape4(op.input.type)
+    _, oc, oh, ow = shape4(op.output.type)
+    if isinstance(op, tpu.Conv2dOp):
+        fshape = op.filter.type
+        assert isinstance(fshape, TensorType)
+        kh, kw = fshape.get_shape()[2:]
+        dh, dw = (int(v) for v in op.dilations.get_values())
+    else:
+        kh, kw = (int(v) for v in op.kernel_shape.get_values())
+        dh = dw = 1
+    sh, sw = (int(v) for v in op.strides.get_values())
+    pt, pl, pb, pr = (int(v) for v in op.pads.get_values())
+    return Window(n, ic, ih, iw, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Output slice: batch [n0, n0 + nn), channels [c0, c0 + cc), rows [h0, h0 + hh)."""
+
+    n0: int
+    nn: int
+    c0: int
+    cc: int
+    h0: int
+    hh: int
+
+
+def _slices(n: int, nn: int, c: int, cc: int, h: int, hh: int) -> list[Slice]:
+    return [
+        Slice(n0, a, c0, b, h0, d)
+        for c0, b in chunks(c, cc)
+        for n0, a in chunks(n, nn)
+        for h0, d in chunks(h, hh)
+    ]
+
+
+def _fit_rows(total: int, budget: int, need: Callable[[int], int], minimum: int = 1) -> int | None:
+    """The largest row count in [minimum, total] whose `need` fits `budget`, else None."""
+    lo, hi, best = minimum, total, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if need(mid) <= budget:
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+# --- convolution ---------------------------------------------------------------------------
+
+
+@dataclass
+class ConvPlan(LayerPlan):
+    """conv.normal (groups: one command per group on lane-shifted addresses)."""
+
+    win: Window = field(default=None)  # type: ignore[assignment]
+    group: int = 1
+    do_relu: bool = False
+    limit: float | None = None
+    in_addr: int = 0
+    w_addr: int = 0
+    b_addr: int | None = None
+    out_addr: int = 0
+    occ: int = 0
+    slices: list[Slice] = field(default_factory=list)
+    wbuf: list[LTensor] = field(default_factory=list)
+    bbuf: list[LTensor] = field(default_factory=list)
+    inbuf: list[LTensor] = field(default_factory=list)
+    outbuf: list[LTensor] = field(default_factory=list)
+
+    @property
+    def icg(self) -> int:
+        return self.win.ic // self.group
+
+    @property
+    def taps(self) -> int:
+        return self.win.kh * self.win.kw
+
+    @property
+    def oc_chunks(self) -> list[tuple[int, int]]:
+        return chunks(self.win.oc, self.occ)
+
+    def _load_weights(self, em: Emitter, k: int) -> None:
+        oc0, occ = self.oc_chunks[k]
+        w = self.wbuf[k % len(self.wbuf)].view((1, occ, self.icg, self.taps))
+        per_oc = self.icg * self.taps
+        em.load(w, self.w_addr + oc0 * per_oc * F32_BYTES, (0, per_oc, self.taps, 1))
+        if self.b_addr is not None:
+            b = self.bbuf[k % len(self.bbuf)].view((1, occ, 1, 1))
+            em.load(b, self.b_addr + oc0 * F32_BYTES, (0, 1, 1, 1))
+
+    def prefetch(self, em: Emitter) -> None:
+        self._load_weights(em, 0)
+
+    def _load_input(self, em: Emitter, s: Slice, buf: LTensor) -> LTensor:
+        win = self.win
+        ih0, ihh, _, _ = win.in_rows(s.h0, s.hh)
+        t = buf.view((s.nn, win.ic, ihh, win.iw))
+        src = self.in_addr + ((s.n0 * win.ic) * win.ih + ih0) * win.iw * F32_BYTES
+        em.load(t, src, dense_strides((win.n, win.ic, win.ih, win.iw)))
+        return t
+
+    def _compute(self, em: Emitter, s: Slice, k: int, inp: LTensor, out: LTensor) -> LTensor:
+        win = self.win
+        _, ihh, up, dn = win.in_rows(s.h0, s.hh)
+        oc0, occ = self.oc_chunks[k]
+        w = self.wbuf[k % len(self.wbuf)].view((1, occ, self.icg, self.taps))
+        res = out.view((s.nn, occ, s.hh, win.ow))
+        reads = [inp.range, w.range]
+        b = None
+        if self.b_addr is not None:
+            b = self.bbuf[k % len(self.bbuf)].view((1, occ, 1, 1))
+            reads.append(b.range)
+        ocg = win.oc // self.group
+        for g in range(self.group if self.group > 1 else 1):
+            cin, cout = (g * self.icg, g * ocg) if self.group > 1 else (0, 0)
+            count = ocg if self.group > 1 else occ
+            bias = (
+                {"opd2_addr": b.addr(cout)}
+                if b is not None
+                else {"opd2_addr": 0, "opd2_const": True}
+            )
+            em.prog.add(
+                ConvOp,
+                reads=reads,
+                writes=[res.range],
+                tsk_eu_typ=ConvEu.NORMAL,
+                res0_addr=res.addr(cout),
+                res0_shape=(s.nn, count, s.hh, win.ow),
+                res0_prec=FP32,
+                opd0_addr=inp.addr(cin),
+                opd0_shape=(self.icg, ihh, win.iw),
+                opd0_prec=FP32,
+                opd1_addr=w.addr(cout),
+                opd3_const=True,
+                **bias,
+                **win.window_fields(up, dn),
+            )
+        em.activation(res, self.do_relu, self.limit)
+        return res
+
+    def _store(self, em: Emitter, s: Slice, k: int, res: LTensor) -> None:
+        win = self.win
+        oc0, _ = self.oc_chunks[k]
+        dst = self.out_addr + ((s.n0 * win.oc + oc0) * win.oh + s.h0) * win.ow * F32_BYTES
+        em.store(res, dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
+
+    def body(self, em: Emitter) -> None:
+        nk = len(self.oc_chunks)
+        if len(self.slices) == 1 and nk > 1:
+            # input resident, weight chunks streamed (double-buffered)
+            s = self.slices[0]
+            inp = self._load_input(em, s, self.inbuf[0])
+            results: dict[int, LTensor] = {}
+
+            def load(k: int) -> None:
+                if k > 0:
+                    self._load_weights(em, k)
+
+            def compute(k: int) -> None:
+                results[k] = self._compute(em, s, k, inp, self.outbuf[k % len(self.outbuf)])
+
+            def store(k: int) -> None:
+                self._store(em, s, k, results.pop(k))
+
+            if len(self.wbuf) > 1:
+                pipeline(nk, load, compute, store)
+            else:  # one weight buffer: chunk k + 1 may only be loaded once chunk k is done
+                for k in range(nk):
+                    load(k)
+                    compute(k)
+                    store(k)
+            return
+        for k in range(nk):
+            if k > 0:
+                self._load_weights(em, k)
+            self._slice_pipeline(em, k)
+
+    def _slice_pipeline(self, em: Emitter, k: int) -> None:
+        """Every N x H slice of output-channel chunk `k`, software-pipelined."""
+        inputs: dict[int, LTensor] = {}
+        results: dict[int, LTensor] = {}
+
+        def load(i: int) -> None:
+            inputs[i] = self._load_input(em, self.slices[i], self.inbuf[i % len(self.inbuf)])
+
+        def compute(i: int) -> None:
+            out = self.outbuf[i % len(self.outbuf)]
+            results[i] = self._compute(em, self.slices[i], k, inputs.pop(i), out)
+
+        def store(i: int) -> None:
+            self._store(em, self.slices[i], k, results.pop(i))
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def plan_conv(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]):
+    win = _window(op)
+    group = op.group.value.data
+    if group > 1 and group == win.ic == win.oc:
+        return plan_depthwise(op, name, arena, addr)
+    icg, taps = win.ic // group, win.kh * win.kw
+    budget = arena.size
+
+    def wbytes(occ: int) -> int:
+        return size_per_lane((1, occ, icg, taps), True) + (
+            size_per_lane((1, occ, 1, 1), True) if op.bias is not None else 0
+        )
+
+    occ_options = (
+        [win.oc] if group > 1 else [win.oc] + [NPU * r for r in range(rows(win.oc) - 1, 0, -1)]
+    )
+    nn_options = [1] if group > 1 else sorted({win.n, 1}, reverse=True)
+    best: tuple[int, int, int, int] | None = None  # (hh, occ, nn, wbufs)
+    for occ in occ_options:
+        nk = -(-win.oc // occ)
+        for wbufs in (1,) if nk == 1 else (2, 1):
+            for nn in nn_options:
+
+                def need(
+                    hh: int, nn: int = nn, occ: int = occ, wbufs: int = wbufs, nk: int = nk
+                ) -> int:
+                    nslices = -(-win.n // nn) * -(-win.oh // hh)
+                    bufs = 1 if nslices == 1 else 2
+                    obufs = 2 if nslices > 1 or nk > 1 else 1
+                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw))
+                    outb = size_per_lane((nn, occ, hh, win.ow))
+                    return wbufs * wbytes(occ) + bufs * inb + obufs * outb + 4 * Arena.ALIGN
+
+                hh = _fit_rows(win.oh, budget, need)
+                if hh is None:
+                    continue
+                if best is None or hh > best[0]:
+                    best = (hh, occ, nn, wbufs)
+                if hh >= min(win.oh, 8):
+                    break
+            if best is not None and best[0] >= min(win.oh, 8):
+                break
+        if best is not None and best[0] >= min(win.oh, 8):
+            break
+    if best is None:
+        raise CannotLower(
+            f"conv {name}: no slicing fits local memory (weights {wbytes(min(win.oc, NPU))} "
+            f"bytes per lane for 64 output channels)"
+        )
+    hh, occ, nn, wbufs = best
+    slices = _slices(win.n, nn, 1, 1, win.oh, hh)
+    nk = -(-win.oc // occ)
+    nbufs = 1 if len(slices) == 1 else 2
+    plan = ConvPlan(
+        name,
+        win=win,
+        group=group,
+        do_relu=bool(op.do_relu.value.data),
+        limit=None if op.relu_limit is None else op.relu_limit.value.data,
+        in_addr=addr(op.input),
+        w_addr=addr(op.filter),
+        b_addr=None if op.bias is None else addr(op.bias),
+        out_addr=addr(op.output),
+        occ=occ,
+        slices=slices,
+    )
+    plan.wbuf = [arena.alloc((1, occ, icg, taps), compact=True) for _ in range(wbufs)]
+    if op.bias is not None:
+        plan.bbuf = [arena.alloc((1, occ, 1, 1), compact=True) for _ in range(wbufs)]
+    plan.inbuf = [arena.alloc((nn, win.ic, win.max_in_rows(hh), win.iw)) for _ in range(nbufs)]
+    obufs = 2 if len(slices) > 1 or nk > 1 else 1
+    plan.outbuf = [arena.alloc((nn, occ, hh, win.ow)) for _ in range(obufs)]
+    return plan
+
+
+# --- depthwise convolution and pooling (pord) ----------------------------------------------
+
+
+@dataclass
+class PordPlan(LayerPlan):
+    """pord.depthwise / maxpooling / avgpooling over channel chunks x N x H slices."""
+
+    kind: PordEu = PordEu.MAXPOOLING
+    win: Window = field(default=None)  # type: ignore[assignment]
+    do_relu: bool = False
+    limit: float | None = None
+    scale: float = 1.0
+    in_addr: int = 0
+    out_addr: int = 0
+    k_addr: int | None = None
+    b_addr: int | None = None
+    slices: list[Slice] = field(default_factory=list)
+    kbuf: LTensor | None = None
+    bbuf: LTensor | None = None
+    inbuf: list[LTensor] = field(default_factory=list)
+    outbuf: list[LTensor] = field(default_factory=list)
+
+    def prefetch(self, em: Emitter) -> None:
+        taps = self.win.kh * self.win.kw
+        if self.kbuf is not None and self.k_addr is not None:
+            em.load(self.kbuf, self.k_addr, (0, taps, self.win.kw, 1))
+        if self.bbuf is not None and self.b_addr is not None:
+            em.load(self.bbuf, self.b_addr, (0, 1, 1, 1))
+
+    def body(self, em: Emitter) -> None:
+        win = self.win
+        inputs: dict[int, tuple[LTensor, int, int]] = {}
+        results: dict[int, LTensor] = {}
+
+        def load(i: int) -> None:
+            s = self.slices[i]
+            ih0, ihh, up, dn = win.in_rows(s.h0, s.hh)
+            t = self.inbuf[i % len(self.inbuf)].view((s.nn, s.cc, ihh, win.iw))
+            src = self.in_addr + ((s.n0 * win.ic + s.c0) * win.ih + ih0) * win.iw * F32_BYTES
+            em.load(t, src, dense_strides((win.n, win.ic, win.ih, win.iw)))
+            inputs[i] = (t, up, dn)
+
+        def compute(i: int) -> None:
+            s = self.slices[i]
+            inp, up, dn = inputs.pop(i)
+            res = self.outbuf[i % len(self.outbuf)].view((s.nn, s.cc, s.hh, win.ow))
+            reads = [inp.range]
+            fields: dict[str, object] = {"opd3_const": True}
+            kind = self.kind
+            if kind is PordEu.MAXPOOLING:
+                fields["opd3_addr"] = NEG_FLT_MAX
+            elif kind is PordEu.AVGPOOLING:
+                fields |= {"opd1_addr": f32_bits(self.scale), "opd1_const": True, "round_mode": 5}
+            else:
+                assert self.kbuf is not None
+                k = self.kbuf
+                reads.append(k.range)
+                fields["opd1_addr"] = k.addr(s.c0)
+                if self.bbuf is not None:
+                    reads.append(self.bbuf.range)
+                    fields["opd2_addr"] = self.bbuf.addr(s.c0)
+                else:
+                    fields |= {"opd2_addr": 0, "opd2_const": True}
+                if self.do_relu and self.limit is None:
+                    kind = PordEu.DEPTHWISERELU
+            em.prog.add(
+                PordOp,
+                reads=reads,
+                writes=[res.range],
+                tsk_eu_typ=kind,
+                res0_addr=res.addr(),
+                res0_shape=res.shape,
+                res0_prec=FP32,
+                opd0_addr=inp.addr(),
+                opd0_shape=(inp.shape[2], win.iw),
+                opd0_prec=FP32,
+                **win.window_fields(up, dn),
+                **fields,
+            )
+            if kind is not PordEu.DEPTHWISERELU:
+                em.activation(res, self.do_relu, self.limit)
+            results[i] = res
+
+        def store(i: int) -> None:
+            s = self.slices[i]
+            dst = self.out_addr + ((s.n0 * win.oc + s.c0) * win.oh + s.h0) * win.ow * F32_BYTES
+            em.store(results.pop(i), dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def _plan_pord(
+    name: str,
+    win: Window,
+    arena: Arena,
+    kind: PordEu,
+    extra: Callable[[int], int],
+    make: Callable[[list[Slice], int], PordPlan],
+) -> PordPlan:
+    """Choose channel chunk, batch and rows so that double buffers fit next to `extra(cc)`."""
+    best: tuple[int, int, int] | None = None
+    for cc in [win.ic] + [NPU * r for r in range(rows(win.ic) - 1, 0, -1)]:
+        for nn in sorted({win.n, 1}, reverse=True):
+
+            def need(hh: int, nn: int = nn, cc: int = cc) -> int:
+                single = win.n == nn and win.ic == cc and hh == win.oh
+                bufs = 1 if single else 2
+                inb = size_per_lane((nn, cc, win.max_in_rows(hh), win.iw))
+                return extra(cc) + bufs * (inb + size_per_lane((nn, cc, hh, win.ow))) + 256
+
+            hh = _fit_rows(win.oh, arena.size, need)
+            if hh is not None and (best is None or hh > best[0]):
+                best = (hh, cc, nn)
+            if hh is not None and hh >= min(win.oh, 8):
+                break
+        if best is not None and best[0] >= min(win.oh, 8):
+            break
+    if best is None:
+        raise CannotLower(f"{kind.value} {name}: no slicing fits local memory")
+    hh, cc, nn = best
+    slices = _slices(win.n, nn, win.ic, cc, win.oh, hh)
+    return make(slices, cc)
+
+
+def plan_depthwise(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]):
+    win = _window(op)
+    has_bias = op.bias is not None
+
+    def extra(cc: int) -> int:
+        return size_per_lane((1, win.ic, win.kh, win.kw), True) + (
+            size_per_lane((1, win.ic, 1, 1), True) if has_bias else 0
+        )
+
+    def make(slices: list[Slice], cc: int) -> PordPlan:
+        plan = PordPlan(
+            name,
+            kind=PordEu.DEPTHWISE,
+            win=win,
+            do_relu=bool(op.do_relu.value.data),
+            limit=None if op.relu_limit is None else op.relu_limit.value.data,
+            in_addr=addr(op.input),
+            out_addr=addr(op.output),
+            k_addr=addr(op.filter),
+            b_addr=addr(op.bias) if op.bias is not None else None,
+            slices=slices,
+        )
+        plan.kbuf = arena.alloc((1, win.ic, win.kh, win.kw), compact=True)
+        if has_bias:
+            plan.bbuf = arena.alloc((1, win.ic, 1, 1), compact=True)
+        _alloc_io(plan, arena, slices, win)
+        return plan
+
+    return _plan_pord(name, win, arena, PordEu.DEPTHWISE, extra, make)
+
+
+def _alloc_io(plan: PordPlan, arena: Arena, slices: list[Slice], win: Window) -> None:
+    s0 = slices[0]
+    nbufs = 1 if len(slices) == 1 else 2
+    plan.inbuf = [arena.alloc((s0.nn, s0.cc, win.max_in_rows(s0.hh), win.iw)) for _ in range(nbufs)]
+    plan.outbuf = [arena.alloc((s0.nn, s0.cc, s0.hh, win.ow)) for _ in range(nbufs)]
+
+
+def plan_pool(
+    op: tpu.MaxPoolOp | tpu.AvgPoolOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+) -> PordPlan:
+    win = _window(op)
+    kind = PordEu.MAXPOOLING if isinstance(op, tpu.MaxPoolOp) else PordEu.AVGPOOLING
+
+    def make(slices: list[Slice], cc: int) -> PordPlan:
+        plan = PordPlan(
+            name,
+            kind=kind,
+            win=win,
+            do_relu=bool(op.do_relu.value.data),
+            limit=None if op.relu_limit is None else op.relu_limit.value.data,
+            scale=1.0 / (win.kh * win.kw),
+            in_addr=addr(op.input),
+            out_addr=addr(op.output),
+            slices=slices,
+        )
+        _alloc_io(plan, arena, slices, win)
+        return plan
+
+    return _plan_pord(name, win, arena, kind, lambda cc: 0, make)
+
+
+# --- elementwise ---------------------------------------------------------------------------
+
+
+@dataclass
+class EltwisePlan(LayerPlan):
+    """arith add / sub / mul (a chain for more inputs) with broadcasting loads, then ReLU."""
+
+    eu: ArEu = ArEu.ADD
+    shape: Shape4 = (1, 1, 1, 1)
+    inputs: list[tuple[int, Shape4]] = field(default_factory=list)
+    """(DDR address, DDR strides with 0 on broadcast dims) per input."""
+    do_relu: bool = False
+    limit: float | None = None
+    out_addr: int = 0
+    slices: list[Slice] = field(default_factory=list)
+    bufs: list[list[LTensor]] = field(default_factory=list)
+    """bufs[i % 2][j]: input j of slice i; the result is written over input 0."""
+
+    def body(self, em: Emitter) -> None:
+        loaded: dict[int, list[LTensor]] = {}
+
+        def load(i: int) -> None:
+            s = self.slices[i]
+            views = []
+            for j, (gaddr, st) in enumerate(self.inputs):
+                t = self.bufs[i % len(self.bufs)][j].view((s.nn, s.cc, s.hh, self.shape[3]))
+                em.load(t, gaddr + (s.n0 * st[0] + s.c0 * st[1] + s.h0 * st[2]) * F32_BYTES, st)
+                views.append(t)
+            loaded[i] = views
+
+        def compute(i: int) -> None:
+            views = loaded[i]
+            acc = views[0]
+            for other in views[1:]:
+                em.ar(self.eu, acc, acc, other)
+            em.activation(acc, self.do_relu, self.limit)
+
+        def store(i: int) -> None:
+            s = self.slices[i]
+            acc = loaded.pop(i)[0]
+            dst = (
+                self.out_addr
+                + (s.n0 * self.shape[1] * self.shape[2] + s.c0 * self.shape[2] + s.h0)
+                * self.shape[3]
+                * F32_BYTES
+            )
+            em.store(acc, dst, dense_strides(self.shape))
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def _broadcast_strides(operand: Shape4, out: Shape4) -> Shape4:
+    dense = dense_strides(operand)
+    return tuple(0 if operand[d] == 1 and out[d] != 1 else dense[d] for d in range(4))  # type: ignore[return-value]
+
+
+def plan_eltwise(
+    op: Operation,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    eu: ArEu,
+    operands: Sequence[SSAValue],
+    do_relu: bool,
+    limit: float | None,
+) -> EltwisePlan:
+    out = shape4(op.results[0].type)
+    ranks = {len(v.type.get_shape()) for v in operands}  # type: ignore[attr-defined]
+    if max(ranks) > 4:
+        raise CannotLower(f"{op.name} {name}: operands of rank > 4 are not supported")
+    ins = []
+    for v in operands:
+        s = shape4(v.type)
+        ins.append((addr(v), _broadcast_strides(s, out)))
+    k = len(ins)
+    n, c, h, w = out
+    best: tuple[int, int, int] | None = None
+    for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
+        for nn in sorted({n, 1}, reverse=True):
+
+            def need(hh: int, nn: int = nn, cc: int = cc) -> int:
+                bufs = 1 if (nn == n and cc == c and hh == h) else 2
+                return bufs * k * (size_per_lane((nn, cc, hh, w)) + Arena.ALIGN)
+
+            hh = _fit_rows(h, arena.size, need)
+            if hh is not None and (best is None or hh > best[0]):
+                best = (hh, cc, nn)
+            if hh is not None and hh >= min(h, 8):
+                break
+        if best is not None and best[0] >= min(h, 8):
+            break
+    if best is None:
+        raise CannotLower(f"{op.name} {name}: rows of {w} elements do not fit local memory")
+    hh, cc, nn = best
+    slices = _slices(n, nn, c, cc, h, hh)
+    nbufs = 1 if len(slices) == 1 else 2
+    plan = EltwisePlan(
+        name,
+        eu=eu,
+        shape=out,
+        inputs=ins,
+        do_relu=do_relu,
+        limit=limit,
+        out_addr=addr(op.results[0]),
+        slices=slices,
+    )
+    plan.bufs = [[arena.alloc((nn, cc, hh, w)) for _ in range(k)] for _ in range(nbufs)]
+    return plan
+
+
+# --- matrix product ------------------------------------------------------------------------
+
+
+@dataclass
+class MatMulPlan(LayerPlan):
+    """mm.normal: left (M, K) x right (K, N) + bias, in the vendor's matrix layout.
+
+    Rows of the left matrix are sliced by `mc`, the reduction by `kc` (partial products are
+    accumulated with `res_add`); the right matrix and the bias are resident when K fits."""
+
+    m: int = 0
+    k: int = 0
+    n: int = 0
+    w0: int = EU_F32
+    rw: int = EU_F32
+    mc: int = 0
+    kc: int = 0
+    do_relu: bool = False
+    limit: float | None = None
+    a_addr: int = 0
+    b_addr: int = 0
+    bias_addr: int | None = None
+    out_addr: int = 0
+    left: list[LTensor] = field(default_factory=list)
+    right: list[LTensor] = field(default_factory=list)
+    bias: LTensor | None = None
+    out: list[LTensor] = field(default_factory=list)
+
+    @property
+    def rc(self) -> int:
+        return -(-self.n // self.rw)
+
+    def _load_right(self, em: Emitter, j: int, step: int) -> None:
+        k0, kk = chunks(self.k, self.kc)[j]
+        t = self.right[step % len(self.right)].view((kk, self.rc, 1, self.rw))
+        em.load_matrix(t, self.b_addr + k0 * self.n * F32_BYTES, kk, self.n, self.n)
+
+    def prefetch(self, em: Emitter) -> None:
+        self._load_right(em, 0, 0)
+        if self.bias is not None and self.bias_addr is not None:
+            em.load_matrix(self.bias, self.bias_addr, 1, self.n, self.n)
+
+    def body(self, em: Emitter) -> None:
+        kchunks = chunks(self.k, self.kc)
+        mchunks = chunks(self.m, self.mc)
+        steps = [(mi, kj) for mi in range(len(mchunks)) for kj in range(len(kchunks))]
+        lefts: dict[int, LTensor] = {}
+
+        def load(i: int) -> None:
+            mi, kj = steps[i]
+            m0, mm = chunks(self.m, self.mc)[mi]
+            k0, kk = kchunks[kj]
+            if len(kchunks) > 1 and i > 0:
+                self._load_right(em, kj, i)
+            c0 = -(-kk // self.w0)
+            t = self.left[i % len(self.left)].view((mm, c0, 1, self.w0))
+            em.load_matrix(t, self.a_addr + (m0 * self.k + k0) * F32_BYTES, mm, kk, self.k)
+            lefts[i] = t
+
+        def compute(i: int) -> None:
+            mi, kj = steps[i]
+            _, mm = chunks(self.m, self.mc)[mi]
+            _, kk = kchunks[kj]
+            left = lefts.pop(i)
+            c0 = left.shape[1]
+            right = self.right[i % len(self.right)].view((kk, self.rc, 1, self.rw))
+            res = self.out[mi % len(self.out)].view((mm, self.rc, 1, self.rw))
+            reads = [left.range, right.range]
+            fields: dict[str, object] = {}
+            if self.bias is not None and kj == 0:
+                reads.append(self.bias.range)
+                fields["opd2_addr"] = self.bias.addr()
+            else:
+                fields |= {"opd2_addr": 0, "opd2_const": True}
+            em.prog.add(
+                MmOp,
+                reads=reads + ([res.range] if kj > 0 else []),
+                writes=[res.range],
+                tsk_eu_typ=MmEu.NORMAL,
+                res0_addr=res.addr(),
+                res0_c=self.rc,
+                res0_w=self.rw,
+                res0_prec=FP32,
+                opd0_addr=left.addr(),
+                opd0_n=mm,
+                opd0_c=c0,
+                opd0_w=self.w0,
+                opd1_w=kk - self.w0 * (c0 - 1),
+                opd0_prec=FP32,
+                opd1_addr=right.addr(),
+                res_add=kj > 0,
+                **fields,
+            )
+            if kj == len(kchunks) - 1:
+                em.activation(res, self.do_relu, self.limit)
+
+        def store(i: int) -> None:
+            mi, kj = steps[i]
+            if kj != len(kchunks) - 1:
+                return
+            m0, mm = chunks(self.m, self.mc)[mi]
+            res = self.out[mi % len(self.out)].view((mm, self.rc, 1, self.rw))
+            em.store_matrix(res, self.out_addr + m0 * self.n * F32_BYTES, mm, self.n, self.n)
+
+        pipeline(len(steps), load, compute, store)
+
+
+def plan_matmul(
+    op: tpu.MatMulOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+) -> MatMulPlan:
+    a_shape = op.input.type.get_shape()  # type: ignore[attr-defined]
+    k = a_shape[-1]
+    m = math.prod(a_shape[:-1])
+    n = op.right.type.get_shape()[-1]  # type: ignore[attr-defined]
+    if max(m, k, n) > MAX_DIM:
+        raise CannotLower(f"matmul {name}: M, K or N above {MAX_DIM}")
+    rw = max(EU_F32, tpu.align_up(-(-n // NPU), EU_F32))
+    rc = -(-n // rw)
+    best: tuple[int, int] | None = None
+    for kc in [k] + [c for c in (4096, 2048, 1024, 512, 256, 128, 64, 32, 16) if c < k]:
+        w0 = max(EU_F32, tpu.align_up(-(-kc // NPU), EU_F32))
+        c0 = -(-kc // w0)
+        for mc in sorted({m, *[c for c in (1024, 256, 64, 16, 4, 1) if c < m]}, reverse=True):
+            nk, nm = -(-k // kc), -(-m // mc)
+            rb = (1 if nk == 1 else 2) * size_per_lane((kc, rc, 1, rw))
+            lb = (1 if nk * nm == 1 else 2) * size_per_lane((mc, c0, 1, w0))
+            ob = (1 if nm == 1 else 2) * size_per_lane((mc, rc, 1, rw))
+            bb = size_per_lane((1, rc, 1, rw)) if op.bias is not None else 0
+            if rb + lb + ob + bb + 5 * Arena.ALIGN <= arena.size:
+                best = (kc, mc)
+                break
+        if best is not None:
+            break
+    if best is None:
+        raise CannotLower(f"matmul {name}: no slicing fits local memory")
+    kc, mc = best
+    w0 = max(EU_F32, tpu.align_up(-(-kc // NPU), EU_F32))
+    c0 = -(-kc // w0)
+    nk, nm = -(-k // kc), -(-m // mc)
+    plan = MatMulPlan(
+        name,
+        m=m,
+        k=k,
+        n=n,
+        w0=w0,
+        rw=rw,
+        mc=mc,
+        kc=kc,
+        do_relu=bool(op.do_relu.value.data),
+        limit=None if op.relu_limit is None else op.relu_limit.value.data,
+        a_addr=addr(op.input),
+        b_addr=addr(op.right),
+        bias_addr=addr(op.bias) if op.bias is not None else None,
+        out_addr=addr(op.output),
+    )
+    plan.right = [arena.alloc((kc, rc, 1, rw)) for _ in range(1 if nk == 1 else 2)]
+    plan.left = [arena.alloc((mc, c0, 1, w0)) for _ in range(1 if nk * nm == 1 else 2)]
+    plan.out = [arena.alloc((mc, rc, 1, rw)) for _ in range(1 if nm == 1 else 2)]
+    if op.bias is not None:
+        plan.bias = arena.alloc((1, rc, 1, rw))
+    return plan
+
+
+# --- concatenation -------------------------------------------------------------------------
+
+
+@dataclass
+class ConcatPlan(LayerPlan):
+    """DDR -> DDR copies of each input into its place in the result."""
+
+    uses_lmem: bool = False
+    copies: list[tuple[Shape4, int, Shape4, int, Shape4]] = field(default_factory=list)
+
+    def body(self, em: Emitter) -> None:
+        for shape, src, sst, dst, dstr in self.copies:
+            em.copy_global(shape, src, sst, dst, dstr)
+
+
+def plan_concat(op: tpu.ConcatOp, name: str, addr: Callable[[SSAValue], int]) -> ConcatPlan:
+    out = op.output.type.get_shape()  # type: ignore[attr-defined]
+    axis = op.axis.value.data
+    outer = math.prod(out[:axis])
+    inner = math.prod(out[axis + 1 :])
+    last = out[-1] if axis < len(out) - 1 else 1
+    plan = ConcatPlan(name)
+    offset = 0
+    dst_base = addr(op.output)
+    for v in op.inputs:
+        mid = v.type.get_shape()[axis]  # type: ignore[attr-defined]
+        shape = (outer, mid, inner // last, last)
+        if max(shape) > MAX_DIM:
+            raise CannotLower(f"concat {name}: a dimension exceeds the 16-bit DMA fields")
+        src_st = dense_strides(shape)
+        dst_st = (out[axis] * inner, inner, last, 1)
+        plan.copies.append((shape, addr(v), src_st, dst_base + offset * inner * F32_BYTES, dst_st))
+        offset += mid
+    return plan

@@ -1,0 +1,107 @@
+"""Local memory (LMEM) of one layer: tensors, their layouts, and a bump allocator.
+
+A local tensor here always starts on lane 0: channel `c` lives on lane `c % NPU_NUM` in channel
+row `c // NPU_NUM`, at the same per-lane offset on every lane (isa.md §7.3). Two layouts:
+- EU-aligned (activations, matrices): each channel's `h * w` elements rounded up to the EU
+  width, so element (n, c, h, w) is at `off + 4 (n ns + row cs + h w_size + w)` with
+  `cs = align_up(h * w, EU_NUM)` and `ns = rows * cs` (elements of 4 bytes for f32);
+- compact (conv filters, depthwise kernels, biases): `cs = h * w`.
+
+Sizes are per lane: what one lane must hold, which is what has to fit in
+`LMEM_BYTES_PER_LANE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nntc.dialects.tpu import align_up
+from nntc.targets.bm1684x import chip
+
+F32_BYTES = 4
+EU_F32 = chip.eu_num(32)
+"""f32 elements per EU step (16): the channel stride alignment of EU-aligned tensors."""
+NPU = chip.NPU_NUM
+LANE_BYTES = chip.LMEM_BYTES_PER_LANE
+
+Shape4 = tuple[int, int, int, int]
+
+
+def rows(c: int) -> int:
+    """Channel rows a tensor of `c` channels starting on lane 0 occupies."""
+    return -(-c // NPU)
+
+
+@dataclass(frozen=True)
+class LTensor:
+    """An f32 local tensor of shape (n, c, h, w) at per-lane byte offset `off`, on lane 0."""
+
+    off: int
+    shape: Shape4
+    compact: bool = False
+
+    @property
+    def cs(self) -> int:
+        """Channel-row stride in elements."""
+        _, _, h, w = self.shape
+        return h * w if self.compact else align_up(h * w, EU_F32)
+
+    @property
+    def strides(self) -> Shape4:
+        """(n, c, h, w) element strides as GDMA local sides and TIU fields use them."""
+        n, c, h, w = self.shape
+        return (rows(c) * self.cs, self.cs, w, 1)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes per lane."""
+        return size_per_lane(self.shape, self.compact)
+
+    @property
+    def range(self) -> tuple[int, int]:
+        """Per-lane byte range, for the program's dependency tracking."""
+        return (self.off, self.off + self.bytes)
+
+    def addr(self, channel: int = 0) -> int:
+        """TIU local address (lane * LANE_BYTES + offset) of `channel`'s first element."""
+        return (channel % NPU) * LANE_BYTES + self.off + (channel // NPU) * self.cs * F32_BYTES
+
+    def gdma_addr(self, channel: int = 0) -> int:
+        """The same address as the GDMA sees it (local memory mapped at LMEM_BASE)."""
+        return chip.LMEM_BASE + self.addr(channel)
+
+    def view(self, shape: Shape4) -> LTensor:
+        """The same bytes seen with another (smaller or equal) shape."""
+        return LTensor(self.off, shape, self.compact)
+
+
+def size_per_lane(shape: Shape4, compact: bool = False) -> int:
+    n, c, h, w = shape
+    cs = h * w if compact else align_up(h * w, EU_F32)
+    return n * rows(c) * cs * F32_BYTES
+
+
+class LmemOverflow(Exception):
+    """A layer's buffers do not fit its share of local memory."""
+
+
+class Arena:
+    """Bump allocation of per-lane byte ranges inside `[base, base + size)`."""
+
+    ALIGN = chip.EU_BYTES
+
+    def __init__(self, base: int, size: int) -> None:
+        self.base = base
+        self.size = size
+        self.top = base
+
+    def alloc(self, shape: Shape4, compact: bool = False) -> LTensor:
+        need = size_per_lane(shape, compact)
+        off = align_up(self.top, self.ALIGN)
+        if off + need > self.base + self.size:
+            raise LmemOverflow(
+                f"{need} bytes per lane at offset {off:#x} overflow the arena "
+                f"[{self.base:#x}, {self.base + self.size:#x})"
+            )
+        self.top = off + need
+        return LTensor(off, shape, compact)
