@@ -12,6 +12,9 @@ follows MLIR's quant dialect, which engineers already read:
   attaches to a float tensor (`CalibrationAttr`).
 - `quant.qcast` (float to quantized), `quant.dcast` (quantized to float) and `quant.requant`
   (quantized to differently quantized), on tensors of equal shape.
+- `quant.lut`: an 8-bit lookup table, how int8 graphs compute activations such as sigmoid.
+- `TOP_TENSOR`: the value constraint of the `top` dialect, which lets top ops carry quantized
+  (and f16/bf16) tensors at the quant level while keeping each op's element types consistent.
 
 A real value `r` and its stored integer `q` are related by `r = scale * (q - zero_point)`.
 `quantize` and `dequantize` implement that relation on numpy arrays; the quantizer and the
@@ -25,8 +28,9 @@ builds a `UniformQuantPerAxisType` from the per-axis parameters.
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import ClassVar, Literal, get_args
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +43,7 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerType,
     Signedness,
+    StringAttr,
     TensorType,
 )
 from xdsl.ir import (
@@ -50,6 +55,8 @@ from xdsl.ir import (
     TypeAttribute,
 )
 from xdsl.irdl import (
+    AttrConstraint,
+    IntConstraint,
     IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
@@ -57,24 +64,32 @@ from xdsl.irdl import (
     result_def,
     traits_def,
 )
+from xdsl.irdl.constraints import VerificationContext
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 __all__ = [
+    "CALIBRATION_ATTR",
+    "LUT_BITS",
     "ROUND_MODES",
+    "ROUND_MODE_ATTR",
+    "TOP_TENSOR",
     "CalibrationAttr",
     "DequantizeCastOp",
+    "LutOp",
     "QuantizeCastOp",
     "QuantizedType",
     "Quant",
     "RequantizeCastOp",
     "RoundMode",
+    "TopTensorConstraint",
     "UniformQuantPerAxisType",
     "UniformQuantType",
     "dequantize",
     "format_float",
+    "lut_index",
     "quantize",
     "quantized_element_type",
     "verify_quantized_shape",
@@ -501,7 +516,78 @@ def verify_quantized_shape(qtype: QuantizedType, shape: Sequence[int], what: str
         )
 
 
+# --- the value constraint of the top dialect -------------------------------------------------
+
+TOP_FLOAT_TYPES: tuple[type[TypeAttribute], ...] = (Float32Type, Float16Type, BFloat16Type)
+"""Float element types a top op may compute in (f16/bf16 for layers a precision table keeps)."""
+
+_KIND_VARIABLE = "quant.top_element_kind"
+
+
+def _element_kind(element: Attribute) -> str:
+    """`quantized`, or the float type's name; raises for element types top does not carry."""
+    if isinstance(element, QuantizedType):
+        if not isinstance(element.expressed_type, Float32Type):
+            raise VerifyException(
+                f"expected a quantized element type to express f32, got "
+                f"{element.expressed_type} in {element}"
+            )
+        return "quantized"
+    if isinstance(element, TOP_FLOAT_TYPES):
+        return str(element)
+    raise VerifyException(
+        f"expected element type f32, f16, bf16 or a quantized type expressing f32, "
+        f"got {_format_type(element)}"
+    )
+
+
+@dataclass(frozen=True)
+class TopTensorConstraint(AttrConstraint[TensorType]):
+    """A tensor of f32, f16, bf16 or a quantized type expressing f32; one kind per op.
+
+    The `top` dialect starts in f32; `quantize` gives its tensors quantized element types (a conv
+    with int8 input and filter and an int32 bias) and keeps some layers in f16/bf16. The casts
+    between kinds are explicit `quant` (and `arith.extf`/`truncf`) ops, so all tensors of one top
+    op share a kind: all quantized (storage widths may differ), or all of one float type. The
+    first tensor the verifier sees sets the kind in the op's constraint context and the others
+    must match, which catches a float operand reaching a quantized op.
+    """
+
+    def verify(self, attr: Attribute, constraint_context: VerificationContext) -> None:
+        if not isinstance(attr, TensorType):
+            raise VerifyException(f"expected a tensor type, got {attr}")
+        kind = _element_kind(attr.get_element_type())
+        expected = constraint_context.get_variable(_KIND_VARIABLE)
+        if expected is None:
+            constraint_context.set_attr_variable(_KIND_VARIABLE, StringAttr(kind))
+        elif isinstance(expected, StringAttr) and expected.data != kind:
+            raise VerifyException(
+                f"expected every tensor of the op to be {expected.data} like the first one, got "
+                f"{attr}"
+            )
+
+    def get_bases(self) -> set[type[Attribute]] | None:
+        return {TensorType}
+
+    def mapping_type_vars(
+        self, type_var_mapping: Mapping[TypeVar, AttrConstraint | IntConstraint]
+    ) -> "TopTensorConstraint":
+        return self
+
+
+TOP_TENSOR = TopTensorConstraint()
+"""The value type of every `top` op (`dialects/top.py` binds it as `F32Tensor`)."""
+
+
 # --- calibration -----------------------------------------------------------------------------
+
+
+CALIBRATION_ATTR = "calib"
+"""Name of the discardable attribute holding an op's `CalibrationAttr` (its result's statistics);
+`import-calibration` sets it from the calibration table, `quantize` reads it."""
+
+ROUND_MODE_ATTR = "quant.round_mode"
+"""Module attribute recording the rounding mode `quantize` used, for the reference interpreter."""
 
 
 @irdl_attr_definition
@@ -675,6 +761,84 @@ class RequantizeCastOp(_CastOp):
             )
 
 
+LUT_BITS = 8
+"""Input storage width of `quant.lut`: the table has 2**LUT_BITS entries."""
+
+
+def lut_index(stored: npt.ArrayLike) -> np.ndarray:
+    """The table entry for each stored 8-bit value: its bit pattern read as unsigned.
+
+    Entry `i` of a table holds the output for the input whose 8-bit storage pattern is `i`: for
+    `i8` input, entries 0..127 are q = 0..127 and 128..255 are q = -128..-1 (how the TPU's table
+    lookup indexes with the raw byte); for `u8` input entry `i` is q = i.
+    """
+    return np.asarray(stored).astype(np.int64) & ((1 << LUT_BITS) - 1)
+
+
+@irdl_op_definition
+class LutOp(IRDLOperation):
+    """Elementwise table lookup: `result[i] = table[lut_index(input[i])]`.
+
+    `quant.lut %x, %t : tensor<1x8x!quant.uniform<i8:f32, 0.05>>,
+    tensor<256x!quant.uniform<u8:f32, 0.0039>> -> tensor<1x8x!quant.uniform<u8:f32, 0.0039>>`
+
+    How int8 graphs compute an activation f (sigmoid, tanh, silu, ...): the input has 8-bit
+    storage, so f of every one of its 256 values is precomputed and quantized to the result
+    type. The table is a tensor (usually a `top.weight`) whose element type is the result's, so
+    its stored values are the result's stored values.
+    """
+
+    name = "quant.lut"
+
+    input = operand_def(TensorType)
+    table = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `,` $table attr-dict `:` type($input) `,` type($table) `->` type($output)"
+    )
+
+    def __init__(self, input: SSAValue | Operation, table: SSAValue | Operation) -> None:
+        in_type = SSAValue.get(input).type
+        table_type = SSAValue.get(table).type
+        assert isinstance(in_type, TensorType) and isinstance(table_type, TensorType)
+        result_type = TensorType(table_type.get_element_type(), in_type.get_shape())
+        super().__init__(operands=[input, table], result_types=[result_type])
+
+    def verify_(self) -> None:
+        in_type, table_type, out_type = self.input.type, self.table.type, self.output.type
+        assert isinstance(in_type, TensorType) and isinstance(out_type, TensorType)
+        assert isinstance(table_type, TensorType)
+        in_q = _expect_quantized(in_type.get_element_type(), "input")
+        out_q = _expect_quantized(out_type.get_element_type(), "result")
+        for what, qtype in (("input", in_q), ("result", out_q)):
+            if not isinstance(qtype, UniformQuantType):
+                raise VerifyException(
+                    f"expected {what} element type to be per-tensor quantized, got {qtype}"
+                )
+        if in_q.storage_width != LUT_BITS:
+            raise VerifyException(
+                f"expected input storage to be {LUT_BITS} bits wide (one table entry per "
+                f"value), got {_format_storage(in_q.storage_type)}"
+            )
+        entries = 1 << LUT_BITS
+        if table_type.get_shape() != (entries,):
+            raise VerifyException(
+                f"expected table shape {entries} (one entry per {LUT_BITS}-bit input value), "
+                f"got {_format_shape(table_type.get_shape())}"
+            )
+        if table_type.get_element_type() != out_q:
+            raise VerifyException(
+                f"expected table element type {_format_type(table_type.get_element_type())} "
+                f"to equal the result element type {out_q}"
+            )
+        if in_type.get_shape() != out_type.get_shape():
+            raise VerifyException(
+                f"expected result shape {_format_shape(out_type.get_shape())} to equal input "
+                f"shape {_format_shape(in_type.get_shape())}"
+            )
+
+
 # --- numerics --------------------------------------------------------------------------------
 
 RoundMode = Literal[
@@ -761,7 +925,7 @@ def _check_axis_size(shape: tuple[int, ...], qtype: QuantizedType) -> None:
 
 Quant = Dialect(
     "quant",
-    [QuantizeCastOp, DequantizeCastOp, RequantizeCastOp],
+    [QuantizeCastOp, DequantizeCastOp, RequantizeCastOp, LutOp],
     # UniformQuantPerAxisType shares the name `quant.uniform`; it is parsed through
     # UniformQuantType (see the module docstring), so it is not registered separately.
     [UniformQuantType, CalibrationAttr],

@@ -11,8 +11,10 @@ windowed ops, broadcasting), and the shape functions they use (`conv_output_shap
 so that the builders, the importer and the reference interpreter compute shapes the same way.
 
 Ops that can apply a ReLU to their result (`do_relu`, optional clip `relu_limit`) derive from
-`ReluFusibleOp`; the `canonicalize` pass folds a following `top.relu` into them (patterns in
-`nntc.passes.canonicalization_patterns.top`).
+`ReluFusibleOp`; the `canonicalize` pass folds a following `top.relu` (or `top.clip` at zero)
+into them. Each op family names its patterns through a `*Canonicalization` trait (relu, clip,
+batchnorm, add/mul/div for SiLU, hard-swish and LayerNorm, gemm, and the no-op removals); the
+patterns live in `nntc.passes.canonicalization_patterns.top` and are imported on first use.
 """
 
 from __future__ import annotations
@@ -61,8 +63,10 @@ from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, HasCanonicalizationPatternsTrait, Pure
 from xdsl.utils.exceptions import VerifyException
 
-F32Tensor = TensorType.constr(f32)
-"""The only value type of the dialect; widen it here if top ever carries other element types."""
+from nntc.dialects.quant import TOP_TENSOR as F32Tensor
+
+# F32Tensor is the value type of the dialect: f32, or at the quant level quantized/f16/bf16 with one
+# kind per op (`nntc.dialects.quant.TopTensorConstraint`).
 
 _FALSE = BoolAttr.from_bool(False)
 
@@ -759,6 +763,16 @@ class ElementwiseOp(ReluFusibleOp, ABC):
         return _result_type(broadcast_shapes(*shapes))
 
 
+class AddCanonicalization(HasCanonicalizationPatternsTrait):
+    """Add patterns: absorb a bias into a preceding layernorm."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import FoldBiasIntoLayerNorm
+
+        return (FoldBiasIntoLayerNorm(),)
+
+
 @irdl_op_definition
 class AddOp(ElementwiseOp):
     """`sum(coeff[i] * inputs[i])` with numpy broadcasting; `coeff` defaults to all ones."""
@@ -766,6 +780,8 @@ class AddOp(ElementwiseOp):
     name = "top.add"
 
     coeff = opt_prop_def(DenseArrayBase.constr(f64))
+
+    traits = traits_def(AddCanonicalization())
 
     def __init__(
         self,
@@ -798,11 +814,27 @@ class AddOp(ElementwiseOp):
             _check_count("coeff", _floats(self.coeff), len(self.inputs), "one per input")
 
 
+class MulCanonicalization(HasCanonicalizationPatternsTrait):
+    """Mul patterns: recognise SiLU and hard-swish, absorb a scale into a preceding layernorm."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import (
+            FoldScaleIntoLayerNorm,
+            RecognizeHardSwish,
+            RecognizeSiLU,
+        )
+
+        return (FoldScaleIntoLayerNorm(), RecognizeHardSwish(), RecognizeSiLU())
+
+
 @irdl_op_definition
 class MulOp(ElementwiseOp):
     """The product of the inputs with numpy broadcasting."""
 
     name = "top.mul"
+
+    traits = traits_def(MulCanonicalization())
 
     def __init__(
         self,
@@ -1331,11 +1363,23 @@ class UnaryOp(IRDLOperation, ABC):
         _set_location(self, location)
 
 
+class IdentityCanonicalization(HasCanonicalizationPatternsTrait):
+    """Identity patterns: the op is dropped."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import RemoveIdentity
+
+        return (RemoveIdentity(),)
+
+
 @irdl_op_definition
 class IdentityOp(UnaryOp):
     """The input unchanged (ONNX Identity, inference-mode Dropout, Cast between float types)."""
 
     name = "top.identity"
+
+    traits = traits_def(IdentityCanonicalization())
 
 
 @irdl_op_definition
@@ -1458,11 +1502,23 @@ class GeluOp(UnaryOp):
         _check_choice("approximate", self.approximate.data, GELU_APPROXIMATIONS)
 
 
+class ClipCanonicalization(HasCanonicalizationPatternsTrait):
+    """Clip patterns: a clip at zero becomes a relu (then fused into its producer)."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import ClipToRelu
+
+        return (ClipToRelu(),)
+
+
 @irdl_op_definition
 class ClipOp(UnaryOp):
     """`min(max(x, min), max)`; an absent bound is no bound (ONNX Clip with constant bounds)."""
 
     name = "top.clip"
+
+    traits = traits_def(ClipCanonicalization())
 
     min = opt_prop_def(FloatAttr[Float64Type])
     max = opt_prop_def(FloatAttr[Float64Type])
@@ -1550,11 +1606,23 @@ class SubOp(BinaryElementwiseOp):
     name = "top.sub"
 
 
+class DivCanonicalization(HasCanonicalizationPatternsTrait):
+    """Div patterns: recognise the decomposed LayerNorm that ends in this div."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import RecognizeLayerNorm
+
+        return (RecognizeLayerNorm(),)
+
+
 @irdl_op_definition
 class DivOp(BinaryElementwiseOp):
     """`inputs[0] / inputs[1]` with numpy broadcasting."""
 
     name = "top.div"
+
+    traits = traits_def(DivCanonicalization())
 
 
 @irdl_op_definition
@@ -1634,6 +1702,16 @@ class WhereOp(IRDLOperation):
 # --- normalization -------------------------------------------------------------------------------
 
 
+class BatchNormCanonicalization(HasCanonicalizationPatternsTrait):
+    """BatchNorm patterns: fold into the preceding conv / deconv / matmul."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import FoldBatchNormIntoProducer
+
+        return (FoldBatchNormIntoProducer(),)
+
+
 @irdl_op_definition
 class BatchNormOp(IRDLOperation):
     """Inference batch normalization along dim 1 (ONNX BatchNormalization, training_mode 0):
@@ -1650,7 +1728,7 @@ class BatchNormOp(IRDLOperation):
     output = result_def(F32Tensor)
     epsilon = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(1e-5, f64))
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), BatchNormCanonicalization())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
         "$input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` "
@@ -1878,6 +1956,16 @@ class DeconvOp(ReluFusibleOp):
         _check_result_shape(_static_shape(self.output, "result"), expected, "deconv output size")
 
 
+class GemmCanonicalization(HasCanonicalizationPatternsTrait):
+    """Gemm patterns: lowered to matmul + bias."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import LowerGemmToMatMul
+
+        return (LowerGemmToMatMul(),)
+
+
 @irdl_op_definition
 class GemmOp(IRDLOperation):
     """`alpha * op(a) @ op(b) + beta * c` (ONNX Gemm), `op` transposing when `trans_a/b` is set;
@@ -1896,7 +1984,7 @@ class GemmOp(IRDLOperation):
     trans_a = prop_def(BoolAttr, default_value=_FALSE)
     trans_b = prop_def(BoolAttr, default_value=_FALSE)
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), GemmCanonicalization())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)"
 
@@ -1966,6 +2054,19 @@ class GemmOp(IRDLOperation):
 # --- data movement -------------------------------------------------------------------------------
 
 
+class TransposeCanonicalization(HasCanonicalizationPatternsTrait):
+    """Transpose patterns: identity permutations dropped, chains merged."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import (
+            MergeTransposeOfTranspose,
+            RemoveIdentityTranspose,
+        )
+
+        return (MergeTransposeOfTranspose(), RemoveIdentityTranspose())
+
+
 @irdl_op_definition
 class TransposeOp(IRDLOperation):
     """Permute the dimensions: result dim i is input dim `perm[i]`."""
@@ -1976,7 +2077,7 @@ class TransposeOp(IRDLOperation):
     output = result_def(F32Tensor)
     perm = prop_def(DenseArrayBase.constr(i64))
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), TransposeCanonicalization())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
@@ -2000,6 +2101,16 @@ class TransposeOp(IRDLOperation):
         _check_result_shape(_static_shape(self.output, "result"), expected, "input permuted")
 
 
+class SliceCanonicalization(HasCanonicalizationPatternsTrait):
+    """Slice patterns: a slice that keeps everything is dropped."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import RemoveFullSlice
+
+        return (RemoveFullSlice(),)
+
+
 @irdl_op_definition
 class SliceOp(IRDLOperation):
     """A strided slice, fully resolved per dimension: result element `i` along dim `d` is input
@@ -2013,7 +2124,7 @@ class SliceOp(IRDLOperation):
     starts = prop_def(DenseArrayBase.constr(i64))
     steps = prop_def(DenseArrayBase.constr(i64))
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), SliceCanonicalization())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
@@ -2120,6 +2231,16 @@ class SplitOp(IRDLOperation):
 PAD_MODES: tuple[str, ...] = ("constant", "reflect", "edge")
 
 
+class PadCanonicalization(HasCanonicalizationPatternsTrait):
+    """Pad patterns: a pad of zero width is dropped."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import RemoveZeroPad
+
+        return (RemoveZeroPad(),)
+
+
 @irdl_op_definition
 class PadOp(IRDLOperation):
     """Pad every dim by `pads` (all begins, then all ends) with `value` ("constant"), a mirror
@@ -2134,7 +2255,7 @@ class PadOp(IRDLOperation):
     mode = prop_def(StringAttr, default_value=StringAttr("constant"))
     value = prop_def(FloatAttr[Float64Type], default_value=FloatAttr(0.0, f64))
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), PadCanonicalization())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 

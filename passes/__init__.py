@@ -12,9 +12,12 @@ from xdsl.passes import ModulePass
 # pass name -> (module under nntc.passes, class name)
 _PASS_CLASSES: dict[str, tuple[str, str]] = {
     "fold-constants": ("fold_constants", "FoldConstantsPass"),
+    "import-calibration": ("import_calibration", "ImportCalibrationPass"),
+    "quantize": ("quantize", "QuantizePass"),
     "lower-to-tpu": ("lower_to_tpu", "LowerToTpuPass"),
     "assign-gmem": ("assign_gmem", "AssignGmemPass"),
     "lower-to-bm1684x": ("lower_to_bm1684x", "LowerToBm1684xPass"),
+    "top-infer-shapes": ("top_infer_shapes", "TopInferShapesPass"),
 }
 
 

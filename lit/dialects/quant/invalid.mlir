@@ -198,3 +198,78 @@ func.func @not_a_tensor(%x: f32) {
   %q = "quant.qcast"(%x) : (f32) -> tensor<!quant.uniform<i8:f32, 0.1>>
   func.return
 }
+
+// -----
+
+func.func @lut_float_input(%x: tensor<4xf32>, %t: tensor<256x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{expected input element type to be a quantized type, got f32}}
+  %y = quant.lut %x, %t : tensor<4xf32>, tensor<256x!quant.uniform<i8:f32, 0.1>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @lut_per_axis(%x: tensor<2x!quant.uniform<i8:f32:0, {0.1, 0.2}>>, %t: tensor<256x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{expected input element type to be per-tensor quantized, got !quant.uniform<i8:f32:0, {0.1, 0.2}>}}
+  %y = quant.lut %x, %t : tensor<2x!quant.uniform<i8:f32:0, {0.1, 0.2}>>, tensor<256x!quant.uniform<i8:f32, 0.1>> -> tensor<2x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @lut_wide_input(%x: tensor<4x!quant.uniform<i16:f32, 0.1>>, %t: tensor<256x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{expected input storage to be 8 bits wide (one table entry per value), got i16}}
+  %y = quant.lut %x, %t : tensor<4x!quant.uniform<i16:f32, 0.1>>, tensor<256x!quant.uniform<i8:f32, 0.1>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @lut_table_size(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>, %t: tensor<128x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{expected table shape 256 (one entry per 8-bit input value), got 128}}
+  %y = quant.lut %x, %t : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<128x!quant.uniform<i8:f32, 0.1>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @lut_table_type(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>, %t: tensor<256x!quant.uniform<i8:f32, 0.2>>) {
+  // expected-error @+1 {{expected table element type !quant.uniform<i8:f32, 0.2> to equal the result element type !quant.uniform<i8:f32, 0.1>}}
+  %y = quant.lut %x, %t : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<256x!quant.uniform<i8:f32, 0.2>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @lut_shape(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>, %t: tensor<256x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{expected result shape 2x2 to equal input shape 4}}
+  %y = quant.lut %x, %t : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<256x!quant.uniform<i8:f32, 0.1>> -> tensor<2x2x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+// Top ops at the quant level (TopTensorConstraint): one kind of element type per op, and
+// quantized types must express f32.
+
+func.func @top_mixed(%a: tensor<4x!quant.uniform<i8:f32, 0.1>>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{expected every tensor of the op to be quantized like the first one, got tensor<4xf32>}}
+  %s = top.add %a, %b : (tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  func.return
+}
+
+// -----
+
+func.func @top_mixed_floats(%a: tensor<4xf16>, %b: tensor<4xbf16>) {
+  // expected-error @+1 {{expected every tensor of the op to be f16 like the first one, got tensor<4xbf16>}}
+  %s = top.add %a, %b : (tensor<4xf16>, tensor<4xbf16>) -> tensor<4xf16>
+  func.return
+}
+
+// -----
+
+func.func @top_f16_expressed(%a: tensor<4x!quant.uniform<i8:f16, 0.1>>) {
+  // expected-error @+1 {{expected a quantized element type to express f32, got f16 in !quant.uniform<i8:f16, 0.1>}}
+  %r = top.relu %a : tensor<4x!quant.uniform<i8:f16, 0.1>>
+  func.return
+}

@@ -100,3 +100,27 @@ func.func @casts(%x: tensor<1x3xf32>, %w: tensor<4x2xf32>) -> tensor<1x3xf32> {
 // CHECK-LOC-LABEL: func.func @casts(
 // CHECK-LOC: %q = quant.qcast {{.*}} loc("input_q")
 // CHECK-LOC: %f = quant.dcast {{.*}} loc("out")
+
+// -----
+
+// quant.lut: the table has the result's element type; top ops carry quantized (and f16/bf16)
+// tensors at the quant level, one kind per op.
+
+func.func @lut(%x: tensor<1x4x!quant.uniform<i8:f32, 0.05>>, %t: tensor<256x!quant.uniform<u8:f32, 0.00392156862745098>>) -> tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>> {
+  %y = quant.lut %x, %t : tensor<1x4x!quant.uniform<i8:f32, 0.05>>, tensor<256x!quant.uniform<u8:f32, 0.00392156862745098>> -> tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>
+  %w = top.weight "w_int8" : tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>
+  %m = top.matmul %y, %w : (tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>, tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.02>>
+  %h = top.weight "h" : tensor<4xf16>
+  %f = top.relu %h : tensor<4xf16>
+  func.return %y : tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>
+}
+
+// CHECK-LABEL: func.func @lut(
+// CHECK-NEXT: %y = quant.lut %x, %t : tensor<1x4x!quant.uniform<i8:f32, 0.05>>, tensor<256x!quant.uniform<u8:f32, 0.00392156862745098>> -> tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>
+// CHECK-NEXT: %w = top.weight "w_int8" : tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>
+// CHECK-NEXT: %m = top.matmul %y, %w : (tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>, tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.02>>
+// CHECK-NEXT: %h = top.weight "h" : tensor<4xf16>
+// CHECK-NEXT: %f = top.relu %h : tensor<4xf16>
+
+// CHECK-GENERIC-LABEL: "func.func"() <{sym_name = "lut"
+// CHECK-GENERIC: %y = "quant.lut"(%x, %t) : (tensor<1x4x!quant.uniform<i8:f32, 0.05>>, tensor<256x!quant.uniform<u8:f32, 0.00392156862745098>>) -> tensor<1x4x!quant.uniform<u8:f32, 0.00392156862745098>>

@@ -12,10 +12,11 @@ func.func @dynamic_shape(%a: tensor<?x16xf32>) {
 // -----
 
 // The element-type and same-type rules are IRDL constraints; their message's first line names
-// the operand or result, the next line says "Expected attribute f32 but got f16".
-func.func @not_f32(%a: tensor<4xf16>) {
+// the operand or result, the next line the rule (f16/bf16 and quantized types are allowed, for
+// the quant level).
+func.func @not_float(%a: tensor<4xi32>) {
   // expected-error @+1 {{'top.relu' op operand 'input' at position 0 does not verify}}
-  %0 = "top.relu"(%a) : (tensor<4xf16>) -> tensor<4xf16>
+  %0 = "top.relu"(%a) : (tensor<4xi32>) -> tensor<4xi32>
   func.return
 }
 

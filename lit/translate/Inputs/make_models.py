@@ -97,7 +97,7 @@ def main(out: Path) -> None:
         [
             helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"),
             helper.make_node("Pad", ["x", "pads"], ["padded"], name="pad_wrap", mode="wrap"),
-            helper.make_node("Conv", ["x3d", "w3d"], ["c3d"], name="conv3d"),
+            helper.make_node("ConvTranspose", ["x3d", "w3d"], ["c3d"], name="deconv3d"),
         ],
         [tensor("x", [1, 2, 4, 4]), tensor("x3d", [1, 2, 4, 4, 4])],
         [
