@@ -2511,6 +2511,16 @@ class ResizeOp(IRDLOperation):
 # --- reductions ----------------------------------------------------------------------------------
 
 
+class ReduceCanonicalization(HasCanonicalizationPatternsTrait):
+    """Reduction patterns: a mean or max over H and W of NCHW is a global pool."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        from nntc.passes.canonicalization_patterns.top import ReduceSpatialToGlobalPool
+
+        return (ReduceSpatialToGlobalPool(),)
+
+
 class ReduceOp(IRDLOperation, ABC):
     """Shared definition of reductions over `axes` (negative counts from the end)."""
 
@@ -2562,6 +2572,8 @@ class ReduceOp(IRDLOperation, ABC):
 class ReduceMeanOp(ReduceOp):
     name = "top.reduce_mean"
 
+    traits = traits_def(Pure(), ReduceCanonicalization())
+
 
 @irdl_op_definition
 class ReduceSumOp(ReduceOp):
@@ -2571,6 +2583,8 @@ class ReduceSumOp(ReduceOp):
 @irdl_op_definition
 class ReduceMaxOp(ReduceOp):
     name = "top.reduce_max"
+
+    traits = traits_def(Pure(), ReduceCanonicalization())
 
 
 Top = Dialect(

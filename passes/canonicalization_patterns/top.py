@@ -667,6 +667,32 @@ class RemoveZeroPad(RewritePattern):
             rewriter.replace(op, [], [op.input])
 
 
+class ReduceSpatialToGlobalPool(RewritePattern):
+    """`reduce_mean(x) {axes = [2, 3]}` on NCHW -> `global_avgpool(x)` (`reduce_max`: maxpool).
+
+    Exporters write global pooling as a reduction (EfficientNet, MobileNetV3 heads); the chip and
+    the rest of the pipeline know global pooling. Without `keepdims` a reshape drops the 1x1.
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(
+        self, op: top.ReduceMeanOp | top.ReduceMaxOp, rewriter: PatternRewriter
+    ) -> None:
+        input_type = op.input.type
+        assert isinstance(input_type, TensorType)
+        if input_type.get_num_dims() != 4 or sorted(a % 4 for a in op.axes_values) != [2, 3]:
+            return
+        pool_class = (
+            top.GlobalAvgPoolOp if isinstance(op, top.ReduceMeanOp) else top.GlobalMaxPoolOp
+        )
+        pool = pool_class(op.input, location=op.location)
+        if op.keepdims_value:
+            rewriter.replace(op, pool)
+            return
+        reshape = top.ReshapeOp(pool.output, op.output.type, location=op.location)
+        rewriter.replace(op, [pool, reshape])
+
+
 __all__ = [
     "ClipToRelu",
     "FoldBatchNormIntoProducer",
@@ -680,6 +706,7 @@ __all__ = [
     "RecognizeHardSwish",
     "RecognizeLayerNorm",
     "RecognizeSiLU",
+    "ReduceSpatialToGlobalPool",
     "RemoveFullSlice",
     "RemoveIdentity",
     "RemoveIdentityReshape",
