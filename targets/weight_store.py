@@ -10,8 +10,6 @@ array` and the driver writes the updated store next to `-o` afterwards.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import weakref
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -26,6 +24,8 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.ir import Attribute, Operation
+
+from nntc.targets.atomic import atomic_path
 
 WEIGHTS_ATTR = "nntc.weights"
 """Module attribute naming the side-car `.npz` file."""
@@ -103,26 +103,12 @@ class WeightStore:
         selected = sorted(set(self.names() if names is None else names))
         arrays = {name: self[name] for name in selected}
         path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                _write_npz_deterministic(stream, arrays)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+            _write_npz_deterministic(stream, arrays)
         self.path = path
         self._npz = None
         self._arrays.update(arrays)
         self._changed.clear()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_npz_deterministic(stream: object, arrays: dict[str, np.ndarray]) -> None:

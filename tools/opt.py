@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from nntc.diagnostics import (
     format_diagnostic,
     parse_expected_diagnostics,
 )
+from nntc.targets.atomic import write_atomically
 
 SPLIT_MARKER = "// -----"
 
@@ -306,14 +306,14 @@ class NntcOptMain(xDSLOptMain):
                 outputs.append(output)
         if outputs and isinstance(outputs[0], bytes):  # a binary target; -o was checked
             if not failed:
-                _write_atomically(Path(self.args.output_file), outputs[0])
+                write_atomically(Path(self.args.output_file), outputs[0])
             return 1 if failed else 0
         text = f"{SPLIT_MARKER}\n".join(outputs)  # type: ignore[arg-type]
         if self.args.output_file is None:
             sys.stdout.write(text)
             sys.stdout.flush()
         elif not failed:
-            _write_atomically(Path(self.args.output_file), text)
+            write_atomically(Path(self.args.output_file), text)
         if self.args.mlir_timing:
             sys.stderr.write(timing.report())
         return 1 if failed else 0
@@ -546,26 +546,6 @@ class NntcOptMain(xDSLOptMain):
 def _one_line(err: Exception) -> str:
     """xDSL's constraint messages span lines ("... does not verify:" then the reason): join them."""
     return " ".join(line.strip() for line in str(err).splitlines() if line.strip())
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: Path, text: str | bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main(args: Sequence[str] | None = None) -> None:

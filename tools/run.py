@@ -9,9 +9,7 @@ result keyed by its location (the ONNX node name), for layer-by-layer comparison
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 
 from nntc.diagnostics import UsageError
 from nntc.ir_io import IRFileError, read_ir
+from nntc.targets.atomic import atomic_path
 
 
 def _load_inputs(path: Path) -> dict[str, np.ndarray]:
@@ -32,19 +31,9 @@ def _load_inputs(path: Path) -> dict[str, np.ndarray]:
 
 
 def save_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez to a temp file in the same folder, then rename: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent or ".")
-    os.close(fd)
-    try:
+    """np.savez through a temporary file: never a half-written output."""
+    with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, **arrays)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 import traceback
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 
+from nntc.targets.atomic import write_atomically
 from nntc.targets.bm1684x.bmodel import BModelError
 from nntc.targets.bm1684x.chip import DEFAULT_DDR_BANDWIDTH_GBPS, ChipTiming
 from nntc.targets.bm1684x.simulator import SimulationError, Simulator
@@ -40,18 +38,6 @@ PROG = "nntc-sim"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{PROG}: error: {message}\n")
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_inputs(path: str, sim: Simulator) -> dict[str, np.ndarray]:
@@ -110,11 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs = _read_inputs(args.input, sim)
         result = sim.run(inputs, trace=args.trace is not None)
         if args.output:
-            _write_atomic(args.output, _npz_bytes(result.outputs))
+            write_atomically(args.output, _npz_bytes(result.outputs))
         if args.report:
-            _write_atomic(args.report, _json_bytes(result.report))
+            write_atomically(args.report, _json_bytes(result.report))
         if args.trace and result.trace is not None:
-            _write_atomic(args.trace, _json_bytes(result.trace))
+            write_atomically(args.trace, _json_bytes(result.trace))
     except (SimulationError, BModelError, OSError) as e:
         if args.debug:
             traceback.print_exc()

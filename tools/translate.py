@@ -22,11 +22,12 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
+
+from nntc.targets.atomic import write_atomically
 
 PROG = "nntc-translate"
 EXIT_ERROR = 1
@@ -64,18 +65,6 @@ def _names(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _render(module: object) -> str:
@@ -130,7 +119,7 @@ def translate(args: argparse.Namespace) -> None:
     text = _render(module)  # everything that can fail runs before the first file is written
     store.save(weights)
     try:
-        _write_atomically(output, text.encode())
+        write_atomically(output, text.encode())
     except BaseException:
         weights.unlink(missing_ok=True)
         raise

@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
-import secrets
 import struct
 import time
 import types
@@ -39,6 +38,7 @@ from typing import Annotated, Any, NoReturn, TypeVar, Union
 import flatbuffers
 
 from nntc import __version__ as _nntc_version
+from nntc.targets.atomic import write_atomically
 from nntc.targets.bm1684x.bmodel_fb import Binary as _fb_binary
 
 MAGIC = 0xFF55AAEE
@@ -914,14 +914,7 @@ def write_bmodel(bmodel: BModel, path: str | os.PathLike[str]) -> None:
     """Write `bmodel` to `path` atomically (a temporary file beside it, then a rename)."""
     data = bmodel_bytes(bmodel)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        write_atomically(target, data)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise BModelError(f"{target}: cannot write: {e.strerror or e}") from e

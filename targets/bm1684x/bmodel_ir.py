@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
@@ -76,6 +74,7 @@ from nntc.dialects.bm1684x import (
     TiuOp,
     body_ops,
 )
+from nntc.targets.atomic import write_atomically
 from nntc.targets.bm1684x import codec
 from nntc.targets.bm1684x.bmodel import (
     DATA_TYPE_NAMES,
@@ -604,7 +603,7 @@ def bmodel_file_to_mlir(bmodel_path: str | Path, mlir_path: str | Path) -> None:
     module.attributes[WEIGHTS_ATTR] = StringAttr(npz.name)
     text = StringIO()
     Printer(stream=text).print_op(module)
-    _write_text_atomically(mlir_path, text.getvalue() + "\n")
+    write_atomically(mlir_path, text.getvalue() + "\n")
 
 
 def mlir_to_bmodel_file(mlir_path: str | Path, bmodel_path: str | Path) -> None:
@@ -620,20 +619,6 @@ def mlir_to_bmodel_file(mlir_path: str | Path, bmodel_path: str | Path) -> None:
     except WeightStoreError as err:
         raise BModelIRError(str(err)) from None
     write_bmodel(ir_to_bmodel(module, store), bmodel_path)
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as stream:
-            stream.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclasses.dataclass(frozen=True)
