@@ -235,6 +235,12 @@ class NntcOptMain(xDSLOptMain):
             help="print a per-pass wall-time table with a total to stderr",
         )
         arg_parser.add_argument(
+            "--mlir-print-debuginfo",
+            dest="print_debuginfo",
+            action="store_true",
+            help="print locations (the ONNX node names), as --print-debuginfo",
+        )
+        arg_parser.add_argument(
             "--debug",
             action="store_true",
             help="show Python tracebacks for errors instead of one-line messages",

@@ -3,6 +3,9 @@
 // RUN: nntc-opt %s -p canonicalize,cse --mlir-print-ir-after-all 2>&1 >/dev/null | filecheck %s --check-prefix=ALL
 // RUN: nntc-opt %s -p canonicalize,cse --mlir-timing 2>&1 >/dev/null | filecheck %s --check-prefix=TIME
 // RUN: nntc-opt %s -p canonicalize | filecheck %s
+// Locations (ONNX node names) with mlir-opt's spelling:
+// RUN: nntc-opt %s --mlir-print-debuginfo | filecheck %s --check-prefix=LOC
+// LOC: arith.addi {{.*}} loc("the_add")
 // xdsl-opt's own flags still work:
 // RUN: nntc-opt %s -p canonicalize,cse --time-passes --print-between-passes | filecheck %s --check-prefix=XDSL
 
@@ -34,6 +37,6 @@
 func.func @fold() -> i32 {
   %a = arith.constant 2 : i32
   %b = arith.constant 3 : i32
-  %c = arith.addi %a, %b : i32
+  %c = arith.addi %a, %b : i32 loc("the_add")
   func.return %c : i32
 }
