@@ -267,6 +267,13 @@ class SgEu(StrEnum):
     PE_S_NONZERO_HZD = "pe_s_nonzero_hzd"
 
 
+class SfuEu(StrEnum):
+    TAYLOR_4X = "taylor_4x"
+    TAYLOR = "taylor"
+    NORMALIZE = "normalize"
+    RSQRT = "rsqrt"
+
+
 class SysEu(StrEnum):
     INTR_BARRIER = "intr_barrier"
     SPB = "spb"
@@ -308,6 +315,7 @@ _codes(ArEu, (*range(17), *range(18, 31)))
 _codes(RqDqEu, range(6))
 _codes(TransBcEu, range(6))
 _codes(SgEu, range(17))
+_codes(SfuEu, (12, 13, 15, 17))
 _codes(SysEu, (0, 1, 2, 3, 4, 5, 30, 31))
 _codes(DmaTensorSp, range(7))
 _codes(DmaMatrixSp, (0, 1))
@@ -365,6 +373,11 @@ class SgEuAttr(EnumAttribute[SgEu], SpacedOpaqueSyntaxAttribute):
 
 
 @irdl_attr_definition
+class SfuEuAttr(EnumAttribute[SfuEu], SpacedOpaqueSyntaxAttribute):
+    name = "bm1684x.sfu_eu"
+
+
+@irdl_attr_definition
 class SysEuAttr(EnumAttribute[SysEu], SpacedOpaqueSyntaxAttribute):
     name = "bm1684x.sys_eu"
 
@@ -395,6 +408,7 @@ _ENUM_ATTRS: dict[type[StrEnum], type[EnumAttribute[Any]]] = {
     RqDqEu: RqDqEuAttr,
     TransBcEu: TransBcEuAttr,
     SgEu: SgEuAttr,
+    SfuEu: SfuEuAttr,
     SysEu: SysEuAttr,
     DmaTensorSp: DmaTensorSpAttr,
     DmaMatrixSp: DmaMatrixSpAttr,
@@ -1229,6 +1243,40 @@ class SgOp(TiuOp):
 
 
 @irdl_op_definition
+class SfuOp(TiuOp):
+    """sSFU: special functions of res0 (n, c, h, w) from opd0, both EU-aligned. taylor and
+    taylor_4x evaluate the polynomial whose `opd1_n` coefficients (f32, lowest order first) sit
+    at opd1_addr, usually in static memory; rsqrt iterates `opd2_n_str` + 1 Newton steps
+    (isa.md §9 SFU; the simulator's semantics are in docs/simulator.md)."""
+
+    name = "bm1684x.tiu.sfu"
+    CMD_CLASS: ClassVar[str] = "sSFU"
+    CONSTANTS: ClassVar[dict[str, int]] = {"cmd_short": 1, "tsk_typ": 9}
+    LISTING_PREFIX: ClassVar[str] = "sfu"
+    SUBOP: ClassVar[CmdField] = _enum("tsk_eu_typ", "tsk_eu_typ", 5, SfuEu)
+    FIELDS: ClassVar[tuple[CmdField, ...]] = (
+        _laddr("res0_addr"),
+        _ints("res0_shape", _nchw("res0"), 16, positive=True),
+        _prec("res0_prec"),
+        _laddr("opd0_addr"),
+        _prec("opd0_prec"),
+        _laddr("opd1_addr", required=False),
+        _int("opd1_n", "opd1_n", 16),
+        _int("iterations", "opd2_n_str", 2),
+    )
+
+    def verify_command(self, values: Mapping[str, _Value]) -> None:
+        eu = values["tsk_eu_typ"]
+        terms = cast(int, values["opd1_n"])
+        if eu in (SfuEu.TAYLOR, SfuEu.TAYLOR_4X):
+            _require(
+                terms >= 1, f"expected opd1_n (the coefficient count) >= 1 for {eu}, got {terms}"
+            )
+        elif terms != 0:
+            _require(False, f"expected opd1_n to be 0 for {eu} (no coefficient table), got {terms}")
+
+
+@irdl_op_definition
 class TiuSysOp(TiuOp):
     """SYSID: TIU system command; `end` closes the TIU queue of a command group."""
 
@@ -1947,6 +1995,7 @@ INSTRUCTION_OPS: tuple[type[InstructionOp], ...] = (
     RqDqOp,
     TransBcOp,
     SgOp,
+    SfuOp,
     TiuSysOp,
     GdmaTensorOp,
     GdmaMatrixOp,

@@ -1611,9 +1611,9 @@ class DivCanonicalization(HasCanonicalizationPatternsTrait):
 
     @classmethod
     def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
-        from nntc.passes.canonicalization_patterns.top import RecognizeLayerNorm
+        from nntc.passes.canonicalization_patterns.top import DivByConstantToMul, RecognizeLayerNorm
 
-        return (RecognizeLayerNorm(),)
+        return (RecognizeLayerNorm(), DivByConstantToMul())
 
 
 @irdl_op_definition

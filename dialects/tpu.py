@@ -1075,6 +1075,187 @@ class SoftmaxOp(IRDLOperation):
 
 
 @irdl_op_definition
+class DivOp(_ReluFusableOp):
+    """Elementwise `lhs / rhs`, NumPy broadcasting, floats only (a division by a constant
+    becomes a `top.mul` by its reciprocal before lowering)."""
+
+    name = "tpu.div"
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self,
+        lhs: SSAValue | Operation,
+        rhs: SSAValue | Operation,
+        result_type: Attribute,
+        *,
+        do_relu: bool = False,
+        relu_limit: float | None = None,
+    ) -> None:
+        props: dict[str, Attribute] = {"do_relu": _bool(do_relu)}
+        if relu_limit is not None:
+            props["relu_limit"] = FloatAttr(relu_limit, Float64Type())
+        super().__init__(operands=[lhs, rhs], result_types=[result_type], properties=props)
+
+    def verify_(self) -> None:
+        xs = [_tensor(self.lhs, "input #0"), _tensor(self.rhs, "input #1")]
+        y = _tensor(self.output, "result")
+        _verify_broadcast(xs, y)
+        integer, ye = _verify_elementwise_types(xs, y)
+        if integer:
+            raise VerifyException(f"expected a float element type (f32, f16, bf16), got {ye}")
+        self._verify_relu()
+
+
+class _FloatUnaryOp(IRDLOperation):
+    """An elementwise float function of one tensor; the result has the input's type."""
+
+    T: ClassVar = VarConstraint("T", base(TensorType))
+    input = operand_def(T)
+    output = result_def(T)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def _verify_float(self) -> None:
+        x = _tensor(self.input, "input")
+        if not is_float(x.get_element_type()):
+            raise VerifyException(
+                f"expected a float element type (f32, f16, bf16), got {x.get_element_type()}"
+            )
+
+
+@irdl_op_definition
+class ExpOp(_FloatUnaryOp):
+    """`exp(x)`; on the BM1684X an SFU Taylor series times a power of two."""
+
+    name = "tpu.exp"
+
+    def __init__(self, input: SSAValue | Operation) -> None:
+        super().__init__(operands=[input], result_types=[SSAValue.get(input).type])
+
+    def verify_(self) -> None:
+        self._verify_float()
+
+
+@irdl_op_definition
+class SigmoidOp(_FloatUnaryOp):
+    """`1 / (1 + exp(-x))`."""
+
+    name = "tpu.sigmoid"
+
+    def __init__(self, input: SSAValue | Operation) -> None:
+        super().__init__(operands=[input], result_types=[SSAValue.get(input).type])
+
+    def verify_(self) -> None:
+        self._verify_float()
+
+
+@irdl_op_definition
+class HardSigmoidOp(_FloatUnaryOp):
+    """`max(0, min(1, alpha * x + beta))`."""
+
+    name = "tpu.hardsigmoid"
+
+    alpha = prop_def(FloatAttr[Float64Type])
+    beta = prop_def(FloatAttr[Float64Type])
+
+    def __init__(self, input: SSAValue | Operation, alpha: float, beta: float) -> None:
+        super().__init__(
+            operands=[input],
+            result_types=[SSAValue.get(input).type],
+            properties={
+                "alpha": FloatAttr(alpha, Float64Type()),
+                "beta": FloatAttr(beta, Float64Type()),
+            },
+        )
+
+    def verify_(self) -> None:
+        self._verify_float()
+
+
+class _SpatialMoveOp(IRDLOperation):
+    """A pure data movement on NCHW with a two-entry integer factor (h, w)."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` functional-type($input, $output)"
+
+    def _factors(self, key: str) -> tuple[int, int]:
+        values = _ints(self.properties[key])  # type: ignore[arg-type]
+        if len(values) != 2:
+            raise VerifyException(f"expected '{key}' to have 2 entries (h, w), got {len(values)}")
+        if min(values) < 1:
+            raise VerifyException(f"expected '{key}' entries >= 1, got {list(values)}")
+        return values[0], values[1]
+
+    def _io(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        x = _tensor(self.input, "input")
+        y = _tensor(self.output, "result")
+        _expect_rank(x, 4, "input")
+        _expect_rank(y, 4, "result")
+        _expect_same_elem(y.get_element_type(), x.get_element_type(), "result", "input")
+        return tuple(x.get_shape()), tuple(y.get_shape())
+
+
+@irdl_op_definition
+class UpsampleOp(_SpatialMoveOp):
+    """Nearest-neighbour upsampling of NCHW by integer `scales` (h, w): every input element
+    repeated into a scale_h x scale_w block (ONNX Resize nearest, asymmetric, integer factors)."""
+
+    name = "tpu.upsample"
+
+    scales = prop_def(DenseArrayBase[I64])
+
+    def __init__(
+        self, input: SSAValue | Operation, result_type: Attribute, scales: Sequence[int]
+    ) -> None:
+        super().__init__(
+            operands=[input], result_types=[result_type], properties={"scales": _i64_array(scales)}
+        )
+
+    def verify_(self) -> None:
+        sh, sw = self._factors("scales")
+        (n, c, h, w), out = self._io()
+        _expect_shape(out, (n, c, h * sh, w * sw), "result")
+
+
+@irdl_op_definition
+class DepthToSpaceOp(_SpatialMoveOp):
+    """DepthToSpace in DCR order with `block` (bh, bw): result[n, c, bh*i + a, bw*j + b] =
+    input[n, (a*bw + b)*C + c, i, j]. A deconvolution whose kernel equals its stride is a
+    1x1 convolution to (kh*kw*oc) channels followed by this op."""
+
+    name = "tpu.depth_to_space"
+
+    block = prop_def(DenseArrayBase[I64])
+
+    def __init__(
+        self, input: SSAValue | Operation, result_type: Attribute, block: Sequence[int]
+    ) -> None:
+        super().__init__(
+            operands=[input], result_types=[result_type], properties={"block": _i64_array(block)}
+        )
+
+    def verify_(self) -> None:
+        bh, bw = self._factors("block")
+        (n, c, h, w), out = self._io()
+        if c % (bh * bw):
+            raise VerifyException(
+                f"expected input channels ({c}) to be a multiple of block h x w ({bh * bw})"
+            )
+        _expect_shape(out, (n, c // (bh * bw), h * bh, w * bw), "result")
+
+
+@irdl_op_definition
 class RequantOp(_RescaleOp):
     """Integer (8/16/32-bit) -> 8-bit integer, per channel (dim 1) or per tensor.
 
@@ -1425,6 +1606,12 @@ Tpu = Dialect(
         ReshapeOp,
         ConcatOp,
         SoftmaxOp,
+        DivOp,
+        ExpOp,
+        SigmoidOp,
+        HardSigmoidOp,
+        UpsampleOp,
+        DepthToSpaceOp,
         RequantOp,
         CastOp,
         GroupOp,

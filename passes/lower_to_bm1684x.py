@@ -75,9 +75,12 @@ from nntc.passes.lowering.layers import (
     NoOpPlan,
     plan_concat,
     plan_conv,
+    plan_depth_to_space,
     plan_eltwise,
     plan_matmul,
     plan_pool,
+    plan_unary,
+    plan_upsample,
 )
 from nntc.passes.lowering.lmem import Arena, LmemOverflow
 from nntc.passes.lowering.program import Program
@@ -122,6 +125,14 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
     if isinstance(op, tpu.ReluOp):
         limit = None if op.relu_limit is None else op.relu_limit.value.data
         return plan_eltwise(op, name, arena, addr, ArEu.MAX, (op.input,), True, limit)
+    if isinstance(op, tpu.DivOp):
+        return plan_eltwise(op, name, arena, addr, ArEu.DIV, (op.lhs, op.rhs), *_relu_of(op))
+    if isinstance(op, tpu.ExpOp | tpu.SigmoidOp | tpu.HardSigmoidOp):
+        return plan_unary(op, name, arena, addr)
+    if isinstance(op, tpu.UpsampleOp):
+        return plan_upsample(op, name, addr)
+    if isinstance(op, tpu.DepthToSpaceOp):
+        return plan_depth_to_space(op, name, addr)
     if isinstance(op, tpu.ReshapeOp):
         return NoOpPlan(name)
     if isinstance(op, tpu.ConcatOp):

@@ -17,6 +17,12 @@ Weight layouts for f32, as the BM1684X commands read them (docs/simulator.md):
 did not fuse stays a `tpu.relu`, `top.clip(0, max)` becomes `tpu.relu` with a limit; a ceil-mode
 max pool gets the extra bottom/right padding that makes the floor-mode size equal.
 
+Ops with no single command: a standalone `top.batchnorm` becomes a per-channel `tpu.mul` and
+`tpu.add` with new weights; a `top.deconv` whose kernel equals its stride (no overlap) becomes
+a 1x1 `tpu.conv2d` to kh*kw*oc channels plus `tpu.depth_to_space`; a nearest `top.resize` by
+integer factors is `tpu.upsample`; a global pool whose plane does not fit local memory pools
+bands of rows first. A division by a constant was turned into a product by canonicalize.
+
 Everything the chip cannot run yet is reported at once, one line per op with its location,
 before anything is rewritten.
 """
@@ -35,6 +41,7 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from nntc.dialects import top, tpu
+from nntc.targets.bm1684x import chip
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 SUPPORTED_CHIPS = ("bm1684x",)
@@ -262,10 +269,34 @@ def _lower_global_pool(op: top.GlobalPoolOp, store: WeightStore) -> list[Operati
     shape = _shape(op.input)
     if len(shape) != 4:
         raise Unsupported(f"only 2-D global pooling is supported, got rank {len(shape)}")
-    kernel = shape[2:]
-    if isinstance(op, top.GlobalMaxPoolOp):
-        return [tpu.MaxPoolOp(op.input, op.output.type, kernel_shape=kernel)]
-    return [tpu.AvgPoolOp(op.input, op.output.type, kernel_shape=kernel)]
+    n, c, h, w = shape
+    pool = tpu.MaxPoolOp if isinstance(op, top.GlobalMaxPoolOp) else tpu.AvgPoolOp
+    if h * w * 4 <= GLOBAL_POOL_WHOLE_BYTES:
+        return [pool(op.input, op.output.type, kernel_shape=(h, w))]
+    # A window this large cannot be in local memory at once: pool bands of r whole rows first
+    # (the band pool slices along H), then the h / r band results. Means of equal-sized bands
+    # average to the mean.
+    r = max(
+        (
+            d
+            for d in range(1, min(h, POOL_STRIDE_MAX) + 1)
+            if h % d == 0 and d * w * 4 <= GLOBAL_POOL_BAND_BYTES
+        ),
+        default=None,
+    )
+    if r is None:
+        raise Unsupported(f"a global pool over a {h}x{w} plane is not supported")
+    bands = pool(op.input, _f32((n, c, h // r, 1)), kernel_shape=(r, w), strides=(r, 1))
+    return [bands, pool(bands.output, op.output.type, kernel_shape=(h // r, 1))]
+
+
+GLOBAL_POOL_WHOLE_BYTES = chip.LMEM_BYTES_PER_LANE // 4
+"""A global pool whose channel plane is at most this (per lane, f32) pools in one window; the
+layer's half of local memory holds it with its result."""
+GLOBAL_POOL_BAND_BYTES = chip.LMEM_BYTES_PER_LANE // 32
+"""Bytes of one band of rows of a larger plane, so that double-buffered bands slice well."""
+POOL_STRIDE_MAX = 15
+"""Pooling strides are 4-bit fields of the pord command (isa.md, sPorD)."""
 
 
 def _lower_reshape(op: top.ReshapeOp, store: WeightStore) -> list[Operation]:
@@ -279,6 +310,130 @@ def _lower_concat(op: top.ConcatOp, store: WeightStore) -> list[Operation]:
 
 def _lower_softmax(op: top.SoftmaxOp, store: WeightStore) -> list[Operation]:
     return [tpu.SoftmaxOp(op.input, op.normalized_axis)]
+
+
+def _lower_div(op: top.DivOp, store: WeightStore) -> list[Operation]:
+    do_relu, limit = _relu(op)
+    return [
+        tpu.DivOp(op.inputs[0], op.inputs[1], op.output.type, do_relu=do_relu, relu_limit=limit)
+    ]
+
+
+def _new_weight(store: WeightStore, origin: Operation, suffix: str, array: np.ndarray):
+    name = store.unique_name(f"{location_of(origin)}.{suffix}")
+    store[name] = np.ascontiguousarray(array, np.float32)
+    return top.WeightOp(name, _f32(array.shape), location=location_of(origin))
+
+
+def _lower_batchnorm(op: top.BatchNormOp, store: WeightStore) -> list[Operation]:
+    # the per-channel affine form y = x * s + b, with s and b computed here in float64
+    params = []
+    for role, v in (("scale", op.scale), ("bias", op.bias), ("mean", op.mean),
+                    ("variance", op.variance)):  # fmt: skip
+        if not isinstance(v.owner, top.WeightOp):
+            raise Unsupported(f"a runtime (non-weight) {role} is not supported")
+        params.append(np.asarray(weight_value(v.owner, store), np.float64).reshape(-1))
+    scale, bias, mean, var = params
+    s = scale / np.sqrt(var + op.epsilon_value)
+    b = bias - mean * s
+    shape = _shape(op.input)
+    if len(shape) < 2:
+        raise Unsupported(f"an input of rank {len(shape)} (less than 2) is not supported")
+    pshape = (1, shape[1]) + (1,) * (len(shape) - 2)
+    ws = _new_weight(store, op, "bn_scale", s.reshape(pshape))
+    wb = _new_weight(store, op, "bn_bias", b.reshape(pshape))
+    mul = tpu.MulOp(op.input, ws.output, op.output.type)
+    add = tpu.AddOp([mul.output, wb.output], op.output.type)
+    return [ws, wb, mul, add]
+
+
+def _lower_hardsigmoid(op: top.HardSigmoidOp, store: WeightStore) -> list[Operation]:
+    return [tpu.HardSigmoidOp(op.input, op.alpha_value, op.beta_value)]
+
+
+def _lower_sigmoid(op: top.SigmoidOp, store: WeightStore) -> list[Operation]:
+    return [tpu.SigmoidOp(op.input)]
+
+
+def _lower_exp(op: top.ExpOp, store: WeightStore) -> list[Operation]:
+    return [tpu.ExpOp(op.input)]
+
+
+def _lower_resize(op: top.ResizeOp, store: WeightStore) -> list[Operation]:
+    shape, scales = _shape(op.input), op.scales_values
+    if op.mode.data != "nearest":
+        raise Unsupported(f"mode '{op.mode.data}' is not supported (only nearest)")
+    if len(shape) != 4 or scales[:2] != (1.0, 1.0):
+        raise Unsupported(
+            f"only resizes of H and W of NCHW are supported, got scales {list(scales)}"
+        )
+    factors = [int(s) for s in scales[2:]]
+    if any(f != s for f, s in zip(factors, scales[2:], strict=True)):
+        raise Unsupported(f"only integer scales are supported, got {list(scales[2:])}")
+    ctm, nearest = op.coordinate_transformation_mode.data, op.nearest_mode.data
+    # with an integer factor f, output i must read input floor(i / f): "asymmetric" maps i to
+    # i / f, which floor keeps, and round_prefer_floor too when f <= 2 (only halves occur)
+    same = (ctm == "asymmetric" and nearest == "floor") or (
+        ctm == "asymmetric" and nearest == "round_prefer_floor" and max(factors) <= 2
+    )
+    if not same and max(factors) > 1:
+        raise Unsupported(
+            f"coordinate_transformation_mode '{ctm}' with nearest_mode '{nearest}' and scales "
+            f"{factors} is not supported (asymmetric with floor is)"
+        )
+    return [tpu.UpsampleOp(op.input, op.output.type, factors)]
+
+
+def _lower_deconv(op: top.DeconvOp, store: WeightStore) -> list[Operation]:
+    shape = _shape(op.input)
+    if len(shape) != 4:
+        raise Unsupported(f"only 2-D transposed convolutions are supported, got rank {len(shape)}")
+    strides, pads = op.strides_values, op.pads_values
+    fshape = _shape(op.filter)
+    kernel = fshape[2:]
+    if (
+        tuple(kernel) != tuple(strides)
+        or any(pads)
+        or any(d != 1 for d in op.dilations_values)
+        or any(op.output_padding_values)
+        or op.group_value != 1
+    ):
+        raise Unsupported(
+            "only kernel == stride without pads, dilation, output padding or groups is supported "
+            f"(kernel {list(kernel)}, strides {list(strides)}, pads {list(pads)}, group "
+            f"{op.group_value})"
+        )
+    if not isinstance(op.filter.owner, top.WeightOp):
+        raise Unsupported("a runtime (non-weight) filter is not supported")
+    # Non-overlapping windows: output pixel (s*i + a, s*j + b) is a 1x1 convolution of input
+    # pixel (i, j) with filter tap (a, b). One 1x1 conv computes every tap as its own group of
+    # output channels (DCR order) and depth_to_space interleaves them.
+    w = np.asarray(weight_value(op.filter.owner, store), np.float32)  # (ic, oc, kh, kw)
+    ic, oc, kh, kw = w.shape
+    taps = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw * oc, ic, 1, 1))
+    new_ops: list[Operation] = [wt := _new_weight(store, op, "deconv_taps", taps)]
+    bias: SSAValue | None = None
+    if op.bias is not None:
+        if not isinstance(op.bias.owner, top.WeightOp):
+            raise Unsupported("a runtime (non-weight) bias is not supported")
+        b = np.asarray(weight_value(op.bias.owner, store), np.float32).reshape(-1)
+        new_ops.append(wb := _new_weight(store, op, "deconv_bias", np.tile(b, kh * kw)))
+        bias = wb.output
+    do_relu, limit = _relu(op)
+    n, _, h, wd = shape
+    conv = tpu.Conv2dOp(
+        op.input,
+        wt.output,
+        bias,
+        _f32((n, kh * kw * oc, h, wd)),
+        strides=(1, 1),
+        pads=(0, 0, 0, 0),
+        dilations=(1, 1),
+        group=1,
+        do_relu=do_relu,
+        relu_limit=limit,
+    )
+    return [*new_ops, conv, tpu.DepthToSpaceOp(conv.output, op.output.type, (kh, kw))]
 
 
 LOWERINGS: dict[type[Operation], Lowering] = {
@@ -297,6 +452,13 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     top.ReshapeOp: _lower_reshape,  # type: ignore[dict-item]
     top.ConcatOp: _lower_concat,  # type: ignore[dict-item]
     top.SoftmaxOp: _lower_softmax,  # type: ignore[dict-item]
+    top.DivOp: _lower_div,  # type: ignore[dict-item]
+    top.BatchNormOp: _lower_batchnorm,  # type: ignore[dict-item]
+    top.HardSigmoidOp: _lower_hardsigmoid,  # type: ignore[dict-item]
+    top.SigmoidOp: _lower_sigmoid,  # type: ignore[dict-item]
+    top.ExpOp: _lower_exp,  # type: ignore[dict-item]
+    top.ResizeOp: _lower_resize,  # type: ignore[dict-item]
+    top.DeconvOp: _lower_deconv,  # type: ignore[dict-item]
 }
 """The top ops this pass lowers; `top.input`, `top.identity` and `top.weight` are handled apart."""
 

@@ -132,7 +132,7 @@ def _unsupported_import_model() -> onnx.ModelProto:
 
 
 def _unlowerable_model() -> onnx.ModelProto:
-    nodes = [helper.make_node("Sigmoid", ["input"], ["output"], name="sigm")]
+    nodes = [helper.make_node("Erf", ["input"], ["output"], name="erf")]
     return _graph_model(nodes, {"input": [1, 3, 4, 4]}, {"output": [1, 3, 4, 4]}, {})
 
 
@@ -186,7 +186,7 @@ def test_user_errors_are_one_line_exit_2_and_write_nothing(
     [
         (_unsupported_import_model, ["2 unsupported constructs", "Einsum 'einsum'",
                                      "Hardmax 'hardmax'"]),
-        (_unlowerable_model, ["lower-to-tpu", "top.sigmoid", 'loc("sigm")']),
+        (_unlowerable_model, ["lower-to-tpu", "top.erf", 'loc("erf")']),
     ],
 )  # fmt: skip
 def test_unsupported_ops_are_listed_exit_2_and_write_nothing(

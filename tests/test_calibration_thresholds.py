@@ -1,14 +1,22 @@
-"""Calibration thresholds on synthetic distributions (uniform, gaussian, heavy-tailed).
+"""Calibration thresholds on synthetic distributions (uniform, gaussian, heavy-tailed, ReLU).
 
 The KL search is checked against a plain per-candidate loop written here, and the MSE threshold
-against a brute-force search that quantizes the raw samples themselves.
+against a brute-force search that quantizes the raw samples themselves. The KL regression tests
+(ReLU outputs with their spike of exact zeros, heavy tails, too few values, and the small CNN on
+which KL once gave an output cosine of 0.46) check thresholds by the signal-to-quantization-noise
+ratio they give, against the best threshold found by brute force.
 """
 
 import numpy as np
 import pytest
 
-from nntc.targets.calibration.statistics import TensorStatistics, histogram_of
+from nntc.targets.calibration.statistics import (
+    StatisticsCollector,
+    TensorStatistics,
+    histogram_of,
+)
 from nntc.targets.calibration.thresholds import (
+    KL_MIN_VALUES,
     MIN_THRESHOLD,
     compute_thresholds,
     kl_divergences,
@@ -45,14 +53,14 @@ def kl_loop(hist: np.ndarray, quant_bins: int = 128) -> dict[int, float]:
     for i in range(quant_bins, hist.size + 1):
         p = hist[:i].copy()
         p[i - 1] += hist[i:].sum()
-        merged = i // quant_bins
+        # TensorRT's levels: np.digitize(range(i), np.linspace(0, i, quant_bins + 1)) - 1
+        levels = np.digitize(np.arange(i), np.linspace(0, i, quant_bins + 1)) - 1
         q = np.zeros(i)
         for k in range(quant_bins):
-            start = k * merged
-            stop = i if k == quant_bins - 1 else start + merged
-            nonzero = p[start:stop] > 0
+            members = levels == k
+            nonzero = members & (p > 0)
             if nonzero.any():
-                q[start:stop][nonzero] = hist[start:stop].sum() / nonzero.sum()
+                q[nonzero] = hist[:i][members].sum() / nonzero.sum()
         p = p / p.sum()
         q = q / q.sum()
         mask = p > 0
@@ -166,3 +174,125 @@ def test_bad_histograms_are_refused() -> None:
         kl_divergences(np.ones(64))
     with pytest.raises(ValueError, match="percentile in"):
         threshold_percentile(np.ones(8), 1.0, 0.0)
+
+
+# --- KL regressions ------------------------------------------------------------------------------
+
+
+def sqnr_db(x: np.ndarray, threshold: float) -> float:
+    return float(10 * np.log10(np.mean(x**2) / quantized_mse(x, threshold)))
+
+
+def relu_distributions() -> dict[str, np.ndarray]:
+    """ReLU outputs: about half exact zeros, then light or heavy tails."""
+    rng = np.random.default_rng(7)
+    return {
+        "relu_gaussian": np.maximum(rng.standard_normal(N), 0.0),
+        "relu_laplace": np.maximum(rng.laplace(size=N), 0.0),
+        "relu_student_t3": np.maximum(rng.standard_t(3, size=N), 0.0),
+        "relu_lognormal_scaled": np.maximum(rng.standard_normal(N), 0.0) * rng.lognormal(0, 0.7, N),
+    }
+
+
+def statistics_of(x: np.ndarray) -> TensorStatistics:
+    collector = StatisticsCollector(BINS)
+    collector.update({"t": x})
+    return collector.result()["t"]
+
+
+@pytest.mark.parametrize("name", list(relu_distributions()))
+def test_kl_of_relu_outputs_ignores_the_zeros(name: str) -> None:
+    x = relu_distributions()[name]
+    stats = statistics_of(x)
+    assert stats.zeros == np.count_nonzero(x == 0) > 0.4 * N
+    kl = compute_thresholds({"t": stats}, "kl")["t"]
+    # the zeros were the whole bug: with them in bin 0 the threshold fell below abs-max / 8
+    assert kl > np.percentile(x[x > 0], 99) > stats.abs_max / 8
+    assert kl <= stats.abs_max
+    grid = np.geomspace(stats.abs_max / 100, stats.abs_max, 200)
+    best = max(sqnr_db(x, t) for t in grid)
+    # KL clips heavy tails harder than the SQNR optimum (6.2 dB below it on Student-t3, like the
+    # 99.99 percentile); the zeros bug lost 18-25 dB
+    assert sqnr_db(x, kl) >= best - 7.0, (kl, best)
+    # taking the zeros out is the same as never counting them
+    nonzero = histogram_of(x[x != 0], stats.abs_max, BINS)
+    assert kl == max(MIN_THRESHOLD, threshold_kl(nonzero, stats.abs_max))
+
+
+def test_kl_on_a_light_tailed_relu_is_close_to_the_best() -> None:
+    x = relu_distributions()["relu_gaussian"]
+    stats = statistics_of(x)
+    kl = threshold_kl(stats.histogram, stats.abs_max, zeros=stats.zeros)
+    assert 0.8 * stats.abs_max < kl < stats.abs_max
+    grid = np.geomspace(stats.abs_max / 100, stats.abs_max, 200)
+    assert sqnr_db(x, kl) >= max(sqnr_db(x, t) for t in grid) - 0.5
+
+
+def test_kl_threshold_is_the_middle_of_the_last_kept_bin() -> None:
+    hist, peak = hist_of(distributions()["gaussian_outliers"])
+    cand, divergence = kl_divergences(hist)
+    best = int(cand[int(np.argmin(divergence))])
+    assert 128 <= best < BINS // 2
+    assert threshold_kl(hist, peak) == pytest.approx((best + 0.5) * peak / BINS, rel=1e-12)
+
+
+def test_kl_ties_keep_more_bins_and_never_exceed_the_abs_max() -> None:
+    # uniform mass in bins 0 .. 255: every i >= 256 is lossless, the largest one wins
+    hist = np.zeros(BINS)
+    hist[:256] = 100.0
+    cand, divergence = kl_divergences(hist)
+    assert (divergence[cand >= 256] < 1e-13).all() and (divergence[cand < 256] > 1e-6).all()
+    assert threshold_kl(hist, 3.0) == 3.0
+
+
+def test_kl_with_too_few_values_is_the_abs_max() -> None:
+    rng = np.random.default_rng(3)
+    # 80 logits (10 classes x 8 samples), the fc layer of the bug report: KL picked 0.44 of 5.38
+    x = rng.standard_normal(80) * 2.0
+    stats = statistics_of(x)
+    assert stats.count < KL_MIN_VALUES
+    assert threshold_kl(stats.histogram, stats.abs_max) == stats.abs_max
+    # the zeros do not count as values
+    padded = np.concatenate([x, np.zeros(KL_MIN_VALUES)])
+    stats = statistics_of(padded)
+    assert threshold_kl(stats.histogram, stats.abs_max, zeros=stats.zeros) == stats.abs_max
+
+
+def test_kl_zeros_must_fit_in_the_first_bin() -> None:
+    hist = np.full(BINS, 2.0)
+    with pytest.raises(ValueError, match=r"expected 0 <= zeros <= histogram\[0\] \(2.0\), got 3"):
+        threshold_kl(hist, 1.0, zeros=3.0)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_kl_on_random_input_cnn_activations(seed: int) -> None:
+    """The small CNN of the bug report: KL now agrees with FP32 as max and percentile do."""
+    from test_quantize import cosine, small_cnn
+    from xdsl.transforms.canonicalize import CanonicalizePass
+
+    from nntc.ir_io import nntc_context
+    from nntc.passes.import_calibration import attach_calibration
+    from nntc.passes.quantize import quantize_module
+    from nntc.targets.calibration import collect_statistics, table_from_statistics
+    from nntc.targets.onnx import import_onnx
+    from nntc.targets.reference.interpreter import run_module
+    from nntc.targets.reference.quant_functions import run_quant_module
+    from nntc.targets.weight_store import attach_weight_store
+
+    module, store = import_onnx(small_cnn())
+    attach_weight_store(module, store)
+    CanonicalizePass().apply(nntc_context(), module)
+    rng = np.random.default_rng(seed)
+    shape = (1, 3, 16, 16)
+    calibration = [{"x": rng.standard_normal(shape).astype(np.float32)} for _ in range(8)]
+    held_out = [{"x": rng.standard_normal(shape).astype(np.float32)} for _ in range(6)]
+    statistics = collect_statistics(module, calibration, store=store)
+    thresholds = compute_thresholds(statistics, "kl")
+    for name in ("relu1", "relu2", "cat"):
+        assert thresholds[name] > 0.5 * statistics[name].abs_max, name
+    assert thresholds["fc"] == statistics["fc"].abs_max  # 80 values: too few for KL
+    reference = [run_module(module, x, store=store).outputs["prob"] for x in held_out]
+    attach_calibration(module, table_from_statistics(statistics, thresholds, method="kl"))
+    quantize_module(module)
+    for x, expected in zip(held_out, reference, strict=True):
+        assert cosine(run_quant_module(module, x).outputs["prob"], expected) >= 0.99

@@ -179,6 +179,32 @@ OP_MODELS = {
                         [1, 16, 12, 12], {}),
     "concat_width": ([_node("Relu", ["input"], "r"), _node("Concat", ["input", "r"], axis=3)],
                      [1, 8, 12, 24], {}),
+    "div_const": ([_node("Div", ["input", "d"])], _SHAPE, {"d": np.array([6.0])}),
+    "div_tensor": ([_node("Relu", ["input"], "r"), _node("Add", ["r", "one"], "d"),
+                    _node("Div", ["input", "d"])], _SHAPE, {"one": np.array([0.5])}),
+    "batchnorm": ([_node("BatchNormalization", ["input", "s", "b", "m", "v"], epsilon=1e-3)],
+                  _SHAPE, {"s": _RNG.standard_normal(8), "b": _RNG.standard_normal(8),
+                           "m": _RNG.standard_normal(8), "v": _RNG.uniform(0.5, 2.0, 8)}),
+    "hardsigmoid": ([_node("HardSigmoid", ["input"], alpha=0.3, beta=0.4)], _SHAPE, {}),
+    "sigmoid": ([_node("Mul", ["input", "k"], "t"), _node("Sigmoid", ["t"])], _SHAPE,
+                {"k": np.array([8.0])}),
+    # arguments from about -25 to 25: many binades of the 2^n factor
+    "exp": ([_node("Mul", ["input", "k"], "t"), _node("Exp", ["t"])], _SHAPE,
+            {"k": np.array([6.0])}),
+    "resize_nearest_x2": ([_node("Resize", ["input", "", "sc"], mode="nearest",
+                                 coordinate_transformation_mode="asymmetric",
+                                 nearest_mode="floor")],
+                          [1, 8, 24, 24], {"sc": np.array([1.0, 1.0, 2.0, 2.0])}),
+    "resize_nearest_x3x2": ([_node("Resize", ["input", "", "sc"], mode="nearest",
+                                   coordinate_transformation_mode="asymmetric",
+                                   nearest_mode="floor")],
+                            [1, 8, 36, 24], {"sc": np.array([1.0, 1.0, 3.0, 2.0])}),
+    "deconv_2x2": ([_node("ConvTranspose", ["input", "W", "B"], kernel_shape=[2, 2],
+                          strides=[2, 2])], [1, 6, 24, 24],
+                   {"W": _RNG.standard_normal((8, 6, 2, 2)) * 0.3, "B": _RNG.standard_normal(6)}),
+    "deconv_to_one_channel": ([_node("ConvTranspose", ["input", "W"], kernel_shape=[3, 3],
+                                     strides=[3, 3])], [1, 1, 36, 36],
+                              {"W": _RNG.standard_normal((8, 1, 3, 3)) * 0.3}),
 }  # fmt: skip
 
 
@@ -271,3 +297,23 @@ def test_resnet18_full_size() -> None:
     report = run_and_compare(cnn.resnet18(input_size=224), x)
     # one layer per group, weights prefetched: the TIU is busy most of the time
     assert report["tiu_busy_cycles"] > 0.5 * report["cycles"]  # type: ignore[operator]
+
+
+@pytest.mark.slow
+def test_ppocrv4_det_full_size_through_bmneto_pipeline() -> None:
+    """The PP-OCRv4 detector at 1x3x640x640 through nntc-bmneto's pipeline: hard-swish as
+    add/clip/div (div by 6 -> mul), SE blocks with hardsigmoid, nearest x2/x4/x8 resizes, the
+    standalone batchnorm and the two stride-2 deconvolutions of the head, and the final sigmoid.
+    About 30 s on the 2-core machine (25 s of it the simulation)."""
+    models = pytest.importorskip("models")
+    ppocr = pytest.importorskip("models.ppocr")
+    pipeline = pytest.importorskip("nntc.pipeline")
+    try:
+        path = models.ppocrv4_det_onnx()
+    except ppocr.MissingPackage as why:
+        pytest.skip(str(why))
+    result = pipeline.compile_onnx(path, ["x"], [[1, 3, 640, 640]])
+    check = pipeline.check_against_onnxruntime(path, result)
+    (out,) = check.outputs
+    assert out.cosine >= COSINE_MIN, f"cosine {out.cosine}"
+    assert out.max_abs_error <= REL_ERR_MAX * out.max_abs_ref, f"max error {out.max_abs_error}"

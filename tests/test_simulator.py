@@ -544,9 +544,11 @@ def test_operand_overflowing_its_lane() -> None:
 
 def test_unimplemented_command_stops_the_run() -> None:
     mem = Memory()
-    cmd = make_command("sSFU", {"tsk_eu_typ": 17, "res0_n": 1, "res0_c": 1, "res0_h": 1,
+    cmd = make_command("sSFU", {"tsk_eu_typ": 15, "res0_n": 1, "res0_c": 1, "res0_h": 1,
                                 "res0_w": 1})  # fmt: skip
-    with pytest.raises(CommandError, match=r"TIU command 0 \(sfu.rsqrt\): .*does not implement"):
+    with pytest.raises(
+        CommandError, match=r"TIU command 0 \(sfu.normalize\): .*does not implement"
+    ):
         run_tiu(mem, cmd)
 
 
@@ -990,8 +992,77 @@ def test_rq0_and_dq0_per_channel() -> None:
              res0_prec=FP32),
     )  # fmt: skip
     r = (1, 4, 1, 1)
-    q = np.rint(x * scale.reshape(r) + offset.reshape(r))
+    # The requant arithmetic is float32 (x * scale + offset, then round half to even).
+    q = np.rint(x.astype(np.float32) * scale.reshape(r) + offset.reshape(r))
     np.testing.assert_array_equal(get_local(mem, 4096, shape, np.int16, 32, 32), q)
     zp = np.array([1, -2, 0, 3]).reshape(r)
     got = get_local(mem, 8192, shape, np.float32, 16, 16)
     np.testing.assert_array_equal(got, ((q - zp) * scale.reshape(r)).astype(np.float32))
+
+
+# --- SFU -----------------------------------------------------------------------------------
+
+
+def sfu(eu: int, shape, res: int, a: int, **extra) -> Command:
+    n, c, h, w = shape
+    fields = {
+        "tsk_eu_typ": eu, "res0_prec": FP32, "opd0_prec": FP32,
+        "res0_n": n, "res0_c": c, "res0_h": h, "res0_w": w, "res0_addr": res, "opd0_addr": a,
+    }  # fmt: skip
+    fields.update(extra)
+    return make_command("sSFU", fields)
+
+
+def test_sfu_taylor_evaluates_the_static_table_polynomial() -> None:
+    """sfu.taylor: sum_k coef[k] x^k with opd1_n coefficients read from static memory, the
+    same table for every lane (checked against numpy's polyval in float64)."""
+    from nntc.targets.bm1684x.chip import STATIC_MEM_BASE
+
+    mem = Memory()
+    coef = RNG.uniform(-1.0, 1.0, 7).astype(np.float32)
+    mem.static[0x800 : 0x800 + 28] = coef.view(np.uint8)
+    shape = (2, 70, 3, 5)  # two channel rows: lanes 60..63 and 0.. (start lane 60)
+    x = RNG.uniform(-1.5, 1.5, shape).astype(np.float32)
+    a_addr, r_addr = 60 * LANE, 60 * LANE + 8192
+    put_local(mem, a_addr, x, *aligned(a_addr, 70, 3, 5))
+    run_tiu(mem, sfu(13, shape, r_addr, a_addr, opd1_addr=STATIC_MEM_BASE + 0x800, opd1_n=7))
+    got = get_local(mem, r_addr, shape, np.float32, *aligned(r_addr, 70, 3, 5))
+    want = np.polyval(coef[::-1].astype(np.float64), x.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_sfu_taylor_of_the_exp_table_is_exp() -> None:
+    """The default static image's exp table (1/k!) with 10 terms gives e^x on [0, ln 2)."""
+    from nntc.targets.bm1684x.chip import STATIC_MEM_BASE
+    from nntc.targets.bm1684x.simulator.memory import default_static_image
+
+    mem = Memory()
+    mem.static[:] = np.frombuffer(default_static_image(), np.uint8)
+    shape = (1, 16, 4, 8)
+    x = RNG.uniform(0.0, np.log(2.0), shape).astype(np.float32)
+    put_local(mem, 0, x, *aligned(0, 16, 4, 8))
+    run_tiu(mem, sfu(13, shape, 0x4000, 0, opd1_addr=STATIC_MEM_BASE + 0x400, opd1_n=10))
+    got = get_local(mem, 0x4000, shape, np.float32, *aligned(0x4000, 16, 4, 8))
+    np.testing.assert_allclose(got, np.exp(x.astype(np.float64)), rtol=2e-7)
+
+
+def test_sfu_rsqrt() -> None:
+    mem = Memory()
+    shape = (1, 8, 2, 8)
+    x = RNG.uniform(0.01, 100.0, shape).astype(np.float32)
+    put_local(mem, 0, x, *aligned(0, 8, 2, 8))
+    run_tiu(mem, sfu(17, shape, 0x4000, 0, opd2_n_str=1))
+    got = get_local(mem, 0x4000, shape, np.float32, *aligned(0x4000, 8, 2, 8))
+    np.testing.assert_allclose(got, 1.0 / np.sqrt(x.astype(np.float64)), rtol=1e-6)
+
+
+def test_sfu_taylor_cost_grows_with_the_terms() -> None:
+    """The profiler's 2 n - 1 operations per element: 10 terms cost 19 times one EU pass."""
+    from nntc.targets.bm1684x.simulator.timing import tiu_cycles
+
+    shape = (1, 64, 16, 16)
+    one = tiu_cycles(decode_queue(encode_queue([sfu(13, shape, 0x4000, 0, opd1_n=1)]), "TIU")[0])
+    ten = tiu_cycles(decode_queue(encode_queue([sfu(13, shape, 0x4000, 0, opd1_n=10)]), "TIU")[0])
+    from nntc.targets.bm1684x.chip import TIU_STARTUP_CYCLES
+
+    assert ten - one == 18 * (one - TIU_STARTUP_CYCLES)

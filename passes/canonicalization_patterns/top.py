@@ -713,3 +713,36 @@ __all__ = [
     "RemoveIdentityTranspose",
     "RemoveZeroPad",
 ]
+
+
+# --- division ------------------------------------------------------------------------------------
+
+
+class DivByConstantToMul(RewritePattern):
+    """`div(x, w)` with `w` a weight of finite non-zero values -> `mul(x, 1 / w)`.
+
+    The chip has no faster division than its Newton iterations, while a product is one pass;
+    the reciprocal is computed here in float64 and rounded once to f32, so the result differs
+    from a true f32 division by at most one rounding (well inside the FP32 tolerance).
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: top.DivOp, rewriter: PatternRewriter) -> None:
+        if len(op.inputs) != 2:
+            return
+        store = store_of(op)
+        if store is None:
+            return
+        divisor = weight_array(op.inputs[1], store)
+        if divisor is None or not np.all(np.isfinite(divisor)) or np.any(divisor == 0):
+            return
+        reciprocal = new_weight(store, op, "reciprocal", 1.0 / divisor.astype(np.float64))
+        do_relu, limit = op.do_relu_value, op.relu_limit_value
+        mul = top.MulOp(
+            [op.inputs[0], reciprocal.output],
+            do_relu=do_relu,
+            relu_limit=limit,
+            result_type=op.output.type,  # type: ignore[arg-type]
+        )
+        take_location(mul, op)
+        rewriter.replace(op, [reciprocal, mul], [mul.output])

@@ -44,6 +44,8 @@ from nntc.dialects.bm1684x import (
     PordEu,
     PordOp,
     Precision,
+    SfuEu,
+    SfuOp,
 )
 from nntc.passes.lowering.lmem import (
     EU_F32,
@@ -56,6 +58,7 @@ from nntc.passes.lowering.lmem import (
     size_per_lane,
 )
 from nntc.passes.lowering.program import Program
+from nntc.targets.bm1684x import chip
 
 FP32 = Precision.FP32
 NEG_FLT_MAX = 0xFF7FFFFF
@@ -209,30 +212,61 @@ class Emitter:
 
     # --- TIU --------------------------------------------------------------------------------
 
-    def ar(self, eu: ArEu, res: LTensor, a: LTensor, b: LTensor | float) -> None:
-        """res = a <eu> b, EU-aligned, b a tensor of the same shape or an f32 immediate."""
-        reads = [a.range]
+    def ar(
+        self,
+        eu: ArEu,
+        res: LTensor,
+        a: LTensor | float,
+        b: LTensor | float | None,
+        *,
+        res_prec: Precision = FP32,
+        a_prec: Precision = FP32,
+        b_prec: Precision = FP32,
+        round_mode: int = 0,
+    ) -> None:
+        """res = a <eu> b, EU-aligned; a and b tensors of res's shape or immediates (f32, or
+        int for integer precisions), b None for one-operand ops (cast: the result is signed)."""
+        reads: list[tuple[int, int]] = []
         fields: dict[str, object] = {}
-        if isinstance(b, LTensor):
-            reads.append(b.range)
-            fields |= {"opd1_addr": b.addr()}
-        else:
-            fields |= {"opd1_addr": f32_bits(b), "opd1_const": True}
+        for i, (x, p) in enumerate(((a, a_prec), (b, b_prec))):
+            if x is None:
+                continue
+            if isinstance(x, LTensor):
+                reads.append(x.range)
+                fields[f"opd{i}_addr"] = x.addr()
+            else:
+                bits = f32_bits(x) if p is FP32 else int(x) & 0xFFFFFFFF
+                fields |= {f"opd{i}_addr": bits, f"opd{i}_const": True}
+            fields |= {f"opd{i}_prec": p, f"opd{i}_sign": True}
+        if eu is ArEu.CAST:
+            fields |= {"opd2_sign": True}
         self.prog.add(
             ArOp,
             reads=reads,
             writes=[res.range],
             tsk_eu_typ=eu,
-            opd_num=2,
+            opd_num=1 if b is None else 2,
+            res0_addr=res.addr(),
+            res0_shape=res.shape,
+            res0_prec=res_prec,
+            round_mode=round_mode,
+            **fields,
+        )
+
+    def sfu_taylor(self, res: LTensor, x: LTensor, table: int, terms: int) -> None:
+        """res = sum_k table[k] x^k (k < terms), f32, EU-aligned."""
+        self.prog.add(
+            SfuOp,
+            reads=[x.range],
+            writes=[res.range],
+            tsk_eu_typ=SfuEu.TAYLOR,
             res0_addr=res.addr(),
             res0_shape=res.shape,
             res0_prec=FP32,
-            opd0_addr=a.addr(),
+            opd0_addr=x.addr(),
             opd0_prec=FP32,
-            opd0_sign=True,
-            opd1_prec=FP32,
-            opd1_sign=True,
-            **fields,
+            opd1_addr=table,
+            opd1_n=terms,
         )
 
     def activation(self, t: LTensor, do_relu: bool, limit: float | None) -> None:
@@ -805,7 +839,10 @@ class EltwisePlan(LayerPlan):
     out_addr: int = 0
     slices: list[Slice] = field(default_factory=list)
     bufs: list[list[LTensor]] = field(default_factory=list)
-    """bufs[i % 2][j]: input j of slice i; the result is written over input 0."""
+    """bufs[i % 2][j]: input j of slice i, then the scratch tensors; the result is written over
+    input 0."""
+    unary: Callable[[Emitter, LTensor, list[LTensor]], None] | None = None
+    """For a one-input function: emits it in place on the input, given the scratch tensors."""
 
     def body(self, em: Emitter) -> None:
         loaded: dict[int, list[LTensor]] = {}
@@ -822,6 +859,9 @@ class EltwisePlan(LayerPlan):
         def compute(i: int) -> None:
             views = loaded[i]
             acc = views[0]
+            if self.unary is not None:
+                bufs = self.bufs[i % len(self.bufs)][len(self.inputs) :]
+                self.unary(em, acc, [b.view(acc.shape) for b in bufs])
             for other in views[1:]:
                 em.ar(self.eu, acc, acc, other)
             em.activation(acc, self.do_relu, self.limit)
@@ -854,6 +894,8 @@ def plan_eltwise(
     operands: Sequence[SSAValue],
     do_relu: bool,
     limit: float | None,
+    unary: Callable[[Emitter, LTensor, list[LTensor]], None] | None = None,
+    scratch: int = 0,
 ) -> EltwisePlan:
     out = shape4(op.results[0].type)
     ranks = {len(v.type.get_shape()) for v in operands}  # type: ignore[attr-defined]
@@ -863,7 +905,7 @@ def plan_eltwise(
     for v in operands:
         s = shape4(v.type)
         ins.append((addr(v), _broadcast_strides(s, out)))
-    k = len(ins)
+    k = len(ins) + scratch
     n, c, h, w = out
     best: tuple[int, int, int] | None = None
     for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
@@ -894,6 +936,7 @@ def plan_eltwise(
         limit=limit,
         out_addr=addr(op.results[0]),
         slices=slices,
+        unary=unary,
     )
     plan.bufs = [[arena.alloc((nn, cc, hh, w)) for _ in range(k)] for _ in range(nbufs)]
     return plan
@@ -1096,3 +1139,115 @@ def plan_concat(op: tpu.ConcatOp, name: str, addr: Callable[[SSAValue], int]) ->
         plan.copies.append((shape, addr(v), src_st, dst_base + offset * inner * F32_BYTES, dst_st))
         offset += mid
     return plan
+
+
+# --- elementwise functions (AR chains and the SFU) -----------------------------------------
+
+LOG2E = 1.4426950408889634
+LN2 = 0.6931471805599453
+EXP_TAYLOR_ADDR = chip.STATIC_MEM_BASE + chip.STATIC_EXP_TAYLOR_OFFSET
+"""The exp Taylor coefficients 1 / k! in static memory (isa.md §7.2)."""
+EXP_TAYLOR_TERMS = 10
+"""Terms of the series on [0, ln 2): the truncation error ln(2)^10 / 10! is below 1e-8."""
+EXP_ARG_MIN, EXP_ARG_MAX = -126.0, 127.0
+"""log2 range kept so that 2^n is a normal f32 (exp below 2^-126 reads as 2^-126 * e^f)."""
+F32_MANTISSA_SCALE = 1 << 23
+"""Multiplying a biased exponent by this puts it in the exponent bits of an f32."""
+F32_EXPONENT_BIAS = 127
+
+
+def emit_exp(em: Emitter, t: LTensor, s1: LTensor, s2: LTensor, scale: float = 1.0) -> None:
+    """In place: t = exp(scale * t), with two scratch tensors of t's shape.
+
+    exp(x) = 2^n * e^(f ln 2) with x log2(e) = n + f, n = floor: n goes into the exponent bits
+    of an f32 with integer AR ops (the bits of (n + 127) * 2^23 are exactly 2^n), and e^(f ln 2)
+    on [0, ln 2) is the SFU Taylor series over the static-memory table of 1 / k!.
+    """
+    i32 = Precision.INT32
+    em.ar(ArEu.MUL, t, t, scale * LOG2E)
+    em.ar(ArEu.MAX, t, t, EXP_ARG_MIN)
+    em.ar(ArEu.MIN, t, t, EXP_ARG_MAX)
+    em.ar(ArEu.CAST, s1, t, None, res_prec=i32, round_mode=3)  # n = floor, as int32
+    em.ar(ArEu.CAST, s2, s1, None, a_prec=i32)  # n as f32
+    em.ar(ArEu.SUB, t, t, s2)  # f in [0, 1)
+    em.ar(ArEu.MUL, t, t, LN2)
+    em.sfu_taylor(s2, t, EXP_TAYLOR_ADDR, EXP_TAYLOR_TERMS)  # e^(f ln 2) = 2^f
+    em.ar(ArEu.ADD, s1, s1, F32_EXPONENT_BIAS, res_prec=i32, a_prec=i32, b_prec=i32)
+    em.ar(ArEu.MUL, s1, s1, F32_MANTISSA_SCALE, res_prec=i32, a_prec=i32, b_prec=i32)
+    em.ar(ArEu.MUL, t, s2, s1)  # s1's bits read as f32 are 2^n
+
+
+def emit_sigmoid(em: Emitter, t: LTensor, s1: LTensor, s2: LTensor) -> None:
+    """In place: t = 1 / (1 + exp(-t))."""
+    emit_exp(em, t, s1, s2, scale=-1.0)
+    em.ar(ArEu.ADD, t, t, 1.0)
+    em.ar(ArEu.DIV, t, 1.0, t)
+
+
+def emit_hardsigmoid(em: Emitter, t: LTensor, alpha: float, beta: float) -> None:
+    """In place: t = max(0, min(1, alpha * t + beta))."""
+    em.ar(ArEu.MUL, t, t, alpha)
+    em.ar(ArEu.ADD, t, t, beta)
+    em.ar(ArEu.MAX, t, t, 0.0)
+    em.ar(ArEu.MIN, t, t, 1.0)
+
+
+def plan_unary(
+    op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+) -> EltwisePlan:
+    """tpu.exp / sigmoid / hardsigmoid: one input, an in-place AR (and SFU) sequence."""
+    if isinstance(op, tpu.HardSigmoidOp):
+        alpha, beta = op.alpha.value.data, op.beta.value.data
+        return plan_eltwise(
+            op, name, arena, addr, ArEu.ADD, (op.input,), False, None,
+            unary=lambda em, t, s: emit_hardsigmoid(em, t, alpha, beta),
+        )  # fmt: skip
+    fn = emit_exp if isinstance(op, tpu.ExpOp) else emit_sigmoid
+    return plan_eltwise(
+        op, name, arena, addr, ArEu.ADD, (op.input,), False, None,
+        unary=lambda em, t, s: fn(em, t, s[0], s[1]), scratch=2,
+    )  # fmt: skip
+
+
+# --- data movement in DDR: nearest upsampling, depth to space ------------------------------
+
+
+def _move_plan(name: str, copies: list[tuple[Shape4, int, Shape4, int, Shape4]]) -> ConcatPlan:
+    for shape, *_ in copies:
+        if max(shape) > MAX_DIM:
+            raise CannotLower(f"{name}: a dimension of {list(shape)} exceeds the 16-bit DMA fields")
+    plan = ConcatPlan(name)
+    plan.copies = copies
+    return plan
+
+
+def plan_upsample(op: tpu.UpsampleOp, name: str, addr: Callable[[SSAValue], int]) -> ConcatPlan:
+    """One DDR -> DDR copy per output row phase: input (n*c, h, w) read with a 0 stride that
+    repeats each element scale_w times, written every scale_h-th row."""
+    n, c, h, w = shape4(op.input.type)
+    sh, sw = (int(v) for v in op.scales.get_values())
+    ow = w * sw
+    src, dst = addr(op.input), addr(op.output)
+    copies = [
+        ((n * c, h, w, sw), src, (h * w, w, 1, 0), dst + a * ow * F32_BYTES, (h * sh * ow, sh * ow, sw, 1))
+        for a in range(sh)
+    ]  # fmt: skip
+    return _move_plan(name, copies)
+
+
+def plan_depth_to_space(
+    op: tpu.DepthToSpaceOp, name: str, addr: Callable[[SSAValue], int]
+) -> ConcatPlan:
+    """One DDR -> DDR copy per (a, b) phase: channel group a*bw + b to rows bh*i + a and columns
+    bw*j + b of the result."""
+    n, cin, h, w = shape4(op.input.type)
+    _, c, oh, ow = shape4(op.output.type)
+    bh, bw = (int(v) for v in op.block.get_values())
+    src, dst = addr(op.input), addr(op.output)
+    copies = []
+    for a in range(bh):
+        for b in range(bw):
+            at = src + (a * bw + b) * c * h * w * F32_BYTES
+            to = dst + (a * ow + b) * F32_BYTES
+            copies.append(((n, c, h, w), at, (cin * h * w, h * w, w, 1), to, (c * oh * ow, oh * ow, bh * ow, bw)))  # fmt: skip
+    return _move_plan(name, copies)

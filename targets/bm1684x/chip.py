@@ -40,6 +40,8 @@ LMEM_BYTES = LMEM_BYTES_PER_LANE * NPU_NUM
 # --- other address regions -------------------------------------------------------------------
 STATIC_MEM_BASE = 0x0900_0000
 STATIC_MEM_BYTES = 16 * 1024
+STATIC_EXP_TAYLOR_OFFSET = 0x400
+"""Static memory offset of the exp Taylor coefficient table, 32 f32 words (isa.md §7.2)."""
 L2_SRAM_BASE = 0x1000_0000
 L2_SRAM_BYTES = 0x1F_B000
 GMEM_BASE = 0x1_0000_0000

@@ -7,7 +7,9 @@ The pieces, in the order `nntc-cali` uses them:
 - `statistics`: one pass of the FP32 reference interpreter collecting per-tensor min, max,
   abs-max and a histogram of |x| (`collect_statistics`);
 - `thresholds`: max, percentile, KL divergence and MSE thresholds from those histograms;
-- `table`: the TPU-MLIR-compatible calibration table (`name threshold min max`), written and read.
+- `table`: the TPU-MLIR-compatible calibration table (`name threshold min max`), written and read;
+- `search`: `nntc-cali`'s strategy search (candidates scored against FP32 on held-out inputs,
+  per-layer report, layers moved to F16 until the expected cosine is met).
 """
 
 from nntc.targets.calibration.dataset import (

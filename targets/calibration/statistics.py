@@ -2,7 +2,14 @@
 
 For every tensor the interpreter produces (every op's result, keyed by its location, the ONNX node
 name; `top.input` included, weights excluded) `TensorStatistics` holds the min, the max, the
-abs-max and a histogram of |x| with `bins` (2048) equal bins over [0, abs-max].
+abs-max, a histogram of |x| with `bins` (2048) equal bins over [0, abs-max], and how many of the
+values in bin 0 are exactly zero (`zeros`). The zeros are counted apart because they are exact in
+symmetric INT8 whatever the threshold, yet a ReLU output puts half its values there: the KL
+threshold must not see that spike (SOPHGO's calibrator drops the zeros from its histogram for the
+same reason), while percentile and MSE count them as ordinary values.
+
+The histogram is of |x|, not of signed x: the quantization is symmetric, so a value and its
+negation saturate at the same threshold, and folding the sign doubles the counts per bin.
 
 One pass, re-binning as the range grows. TPU-MLIR and TensorRT run the data twice (abs-max first,
 histograms second) or keep every activation; we run the interpreter once per sample. The
@@ -46,6 +53,8 @@ class TensorStatistics:
     abs_max: float
     histogram: np.ndarray
     samples: int = 1
+    zeros: float = 0.0
+    """How many of the values counted in `histogram[0]` are exactly 0."""
 
     @property
     def bins(self) -> int:
@@ -111,13 +120,18 @@ class StatisticsCollector:
             stats = self.statistics.get(name)
             if stats is None:
                 self.statistics[name] = TensorStatistics(
-                    low, high, peak, histogram_of(array, peak, self.bins)
+                    low,
+                    high,
+                    peak,
+                    histogram_of(array, peak, self.bins),
+                    zeros=float(np.count_nonzero(array == 0)),
                 )
                 continue
             if peak > stats.abs_max:
                 stats.histogram = rebin(stats.histogram, stats.abs_max, peak)
                 stats.abs_max = peak
             stats.histogram += histogram_of(array, stats.abs_max, self.bins)
+            stats.zeros += float(np.count_nonzero(array == 0))
             stats.min = min(stats.min, low)
             stats.max = max(stats.max, high)
             stats.samples += 1

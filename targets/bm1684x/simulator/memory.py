@@ -20,6 +20,7 @@ stores values in memory as their raw bits and computes on float32 (FP32/FP16/BF1
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,18 +33,21 @@ from nntc.targets.bm1684x.chip import (
     LMEM_BYTES,
     LMEM_BYTES_PER_LANE,
     NPU_NUM,
+    STATIC_EXP_TAYLOR_OFFSET,
     STATIC_MEM_BASE,
     STATIC_MEM_BYTES,
 )
 from nntc.targets.bm1684x.codec import DType
 
 __all__ = [
+    "EXP_TAYLOR_OFFSET",
     "Memory",
     "Prec",
     "SimulationError",
     "Space",
     "bf16_bits",
     "default_static_image",
+    "exp_taylor_coefficients",
     "from_compute",
     "immediate",
     "prec",
@@ -245,17 +249,30 @@ SEQ_TABLE_OFFSET = 0x5C0
 SEQ_TABLE_ENTRIES = 64
 
 
+EXP_TAYLOR_OFFSET = STATIC_EXP_TAYLOR_OFFSET
+"""Byte offset in static memory of the exp Taylor coefficients (isa.md §7.2)."""
+EXP_TAYLOR_ENTRIES = 32
+
+
+def exp_taylor_coefficients() -> np.ndarray:
+    """1 / k! for k = 0..31 as f32: the Taylor series of exp around 0, lowest order first."""
+    return np.array([1.0 / math.factorial(k) for k in range(EXP_TAYLOR_ENTRIES)], dtype="<f4")
+
+
 def default_static_image() -> bytes:
     """The static memory the vendor runtime provides, as far as the vendor streams reveal it.
 
     Only the "seq" table is known: the f16/bf16/int8 streams `tsbc.s_distribute` 9 or 3 words
     from static +0x5C0 to number the lanes of a one-hot depthwise kernel, and the vendor
     outputs are reproduced exactly when those words are 0, 1, 2, ... (see docs/simulator.md).
-    The other tables (exp, log, erf, sin, ...) stay zero.
+    The exp Taylor table at +0x400 holds 1 / k! (what its name says; no vendor stream reads
+    it, nntc's exp does). The other tables (exp, log, erf, sin, ...) stay zero.
     """
     image = np.zeros(STATIC_MEM_BYTES, dtype=np.uint8)
     seq = np.arange(SEQ_TABLE_ENTRIES, dtype="<i4").view(np.uint8)
     image[SEQ_TABLE_OFFSET : SEQ_TABLE_OFFSET + seq.size] = seq
+    taylor = exp_taylor_coefficients().view(np.uint8)
+    image[EXP_TAYLOR_OFFSET : EXP_TAYLOR_OFFSET + taylor.size] = taylor
     return image.tobytes()
 
 

@@ -101,6 +101,9 @@ def tiu_cycles(cmd: Command) -> int:
             * _rows(g("res0_c", 1), g("res0_addr", 0))
             * math.ceil(g("res0_h", 1) * g("res0_w", 1) / eu_num(bits))
         )
+        if op.startswith("sfu.taylor"):
+            # Horner's rule: a multiply and an add per coefficient after the first (isa.md SFU)
+            work *= max(2 * g("opd1_n", 1) - 1, 1)
     return TIU_STARTUP_CYCLES + work
 
 

@@ -745,6 +745,50 @@ def execute_rqdq(cmd: Command, mem: Memory) -> None:
     _store_aligned(mem, f.res0_addr, np.asarray(out), pout, mode)
 
 
+SFU_MAX_TERMS = 64
+"""Coefficients a Taylor command may read: the largest static table (isa.md §7.2) has 64."""
+
+
+def execute_sfu(cmd: Command, mem: Memory) -> None:
+    """sfu.taylor and sfu.rsqrt on (n, c, h, w), EU-aligned, f32 (docs/simulator.md).
+
+    - taylor: res = sum_k coef[k] * x^k over the `opd1_n` f32 coefficients at opd1_addr
+      (lowest order first, the same table for every lane), evaluated by Horner's rule in
+      float32: one multiply and one add per coefficient after the first, 2 n - 1 operations,
+      the count the vendor's profiler charges.
+    - rsqrt: 1 / sqrt(x) refined by `opd2_n_str` + 1 Newton steps y <- y (1.5 - 0.5 x y^2)
+      from the float32 estimate; the result is then the float32 1 / sqrt(x) (the refinement
+      only matters on hardware, where the seed is a table lookup).
+    There is no vendor ground truth for either: the semantics follow isa.md's description.
+    """
+    f = _Fields(cmd)
+    op = cmd.op_name
+    shape = (f.res0_n, f.res0_c, f.res0_h, f.res0_w)
+    p0 = prec(f.opd0_prec, 1)
+    pout = prec(f.res0_prec, 1)
+    if not (p0.is_float and pout.is_float):
+        raise SimulationError(f"{op} needs float operands, got opd0 {p0} and res0 {pout}")
+    x = _aligned(mem, f.opd0_addr, p0, shape).astype(np.float32)
+    if op == "sfu.taylor":
+        terms = f.opd1_n
+        if not 1 <= terms <= SFU_MAX_TERMS:
+            raise SimulationError(f"sfu.taylor: opd1_n ({terms}) must be in [1, {SFU_MAX_TERMS}]")
+        pc = prec(int(DType.FP32), 1)
+        coef = _load(mem, f.opd1_addr, pc, (1, 1, 1, terms), (0, 0, 0, 1)).reshape(-1)
+        out = np.full(shape, coef[-1], dtype=np.float32)
+        for k in range(terms - 2, -1, -1):
+            out = out * x + np.float32(coef[k])
+    elif op == "sfu.rsqrt":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.float32(1.0) / np.sqrt(x)
+            for _ in range(f.opd2_n_str + 1):
+                y = y * (np.float32(1.5) - np.float32(0.5) * x * y * y)
+        out = y.astype(np.float32)
+    else:
+        raise SimulationError(f"{op} is not supported")
+    _store_aligned(mem, f.res0_addr, out, pout)
+
+
 def execute_sys(cmd: Command, mem: Memory) -> None:
     """sys.end / sys.nop: no data effect (the engine handles the end of the queue)."""
     if cmd.op_name not in ("sys.end", "sys.nop"):
@@ -767,6 +811,8 @@ TIU_OPS: dict[str, Callable[[Command, Memory], None]] = {
     "quant.rq1": execute_rqdq,
     "quant.dq0": execute_rqdq,
     "quant.dq1": execute_rqdq,
+    "sfu.taylor": execute_sfu,
+    "sfu.rsqrt": execute_sfu,
     "sys.end": execute_sys,
     "sys.nop": execute_sys,
     **{name: execute_ar for name in (*_FLOAT_BINARY, *_INT_BINARY, *_UNARY)},

@@ -1,0 +1,437 @@
+"""The strategy search of `nntc-cali`: candidate threshold sets, their scores, mixed precision.
+
+Given a top-level module, its calibration statistics and held-out calibration inputs:
+
+1. Candidates (`candidate_thresholds`): one threshold set per method (max, percentile, KL, MSE),
+   each with and without per-layer refinement. Refinement (`refine_thresholds`) looks at every
+   tensor on its own: when the method's threshold gives an expected INT8 quantization error (from
+   the tensor's histogram, as `thresholds.mse_errors` computes it) more than `REFINE_MARGIN_DB`
+   worse than the best of the four methods' thresholds for that tensor, the tensor takes that
+   best threshold. This keeps a method's choice where it is sound and repairs the layers where
+   it is not (KL on a sparse tensor, max on a tensor with one far outlier). Identical threshold
+   sets are evaluated once.
+2. Scores (`evaluate`): the candidate's table is attached to a clone of the module, `quantize`
+   runs (with the precision table), and the fake-quant reference executes the held-out inputs.
+   Against the FP32 reference outputs: per sample, the cosine of each output (the worst output
+   counts); the score's `cosine` is the mean over samples, `min_cosine` the worst sample, and
+   `top1` the fraction of rows of the [N, C] outputs (C > 1) whose argmax agrees with FP32
+   (None when the net has no such output). Candidates are ranked by cosine, then top-1.
+3. Per-layer report (`layer_report`): every tensor the FP32 and the quantized module both
+   produce (by location, the ONNX node name), its cosine and SQNR (10 log10 of signal power over
+   error power, in dB) over all held-out samples, and its precision.
+4. Mixed precision (`mixed_precision`): while the score is below the expected cosine, the most
+   sensitive INT8 layers move to F16. A layer's sensitivity is the error it adds, not the error
+   it inherits: its relative error power 10^(-SQNR/10) minus the largest one among the tensors
+   it reads.
+   The number moved per round doubles (1, 2, 4, ...), so a net that needs many layers in F16
+   still takes few rounds. Entries of the user's precision table are kept as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+
+from nntc.dialects import top
+from nntc.targets.calibration.statistics import TensorStatistics
+from nntc.targets.calibration.table import (
+    CalibrationTable,
+    format_calibration_table,
+    parse_calibration_table,
+    table_from_statistics,
+)
+from nntc.targets.calibration.thresholds import (
+    MIN_THRESHOLD,
+    THRESHOLD_METHODS,
+    compute_thresholds,
+    mse_errors,
+)
+from nntc.targets.weight_store import WeightStore, attach_weight_store
+
+REFINE_MARGIN_DB = 1.0
+"""Refinement replaces a threshold whose expected error is this much worse than the best."""
+
+Inputs = Mapping[str, np.ndarray]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Score:
+    """Agreement of a quantized module with FP32 on the held-out inputs."""
+
+    cosine: float
+    min_cosine: float
+    top1: float | None
+
+    def key(self) -> tuple[float, float]:
+        """Sort key, larger is better."""
+        return (self.cosine, -1.0 if self.top1 is None else self.top1)
+
+
+@dataclass
+class Candidate:
+    """One strategy: a threshold set, its name (`kl`, `kl+refine`) and, once evaluated, a score."""
+
+    name: str
+    method: str
+    refined: bool
+    thresholds: dict[str, float]
+    score: Score | None = None
+    same_as: str | None = None
+    """The earlier candidate with identical thresholds (then not evaluated again)."""
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One tensor of the per-layer report."""
+
+    name: str
+    op: str
+    precision: str
+    cosine: float
+    sqnr_db: float
+    threshold: float | None
+
+
+@dataclass
+class MixedPrecisionRound:
+    """One round of `mixed_precision`: the layers moved to F16 and the score after it."""
+
+    moved: list[str]
+    score: Score
+
+
+@dataclass
+class MixedPrecisionResult:
+    qtable: dict[str, str]
+    score: Score
+    module: ModuleOp
+    rounds: list[MixedPrecisionRound] = field(default_factory=list)
+    met: bool = True
+
+
+# --- candidates ----------------------------------------------------------------------------------
+
+
+def expected_sqnr_db(stats: TensorStatistics, thresholds: Sequence[float]) -> list[float]:
+    """The expected INT8 SQNR (dB) of symmetric quantization at each threshold, from the
+    histogram (the mean square of the tensor taken from the bin centres)."""
+    hist = stats.histogram
+    if stats.abs_max <= 0.0 or hist.sum() == 0.0:
+        return [math.inf for _ in thresholds]
+    width = stats.bin_width
+    centres = (np.arange(hist.size) + 0.5) * width
+    power = float((hist * centres**2).sum() / hist.sum())
+    bins = np.clip(np.rint(np.asarray(thresholds) / width), 1, hist.size).astype(np.int64)
+    _, errors = mse_errors(hist, stats.abs_max, candidates=bins)
+    return [10 * math.log10(power / e) if e > 0 else math.inf for e in errors]
+
+
+def refine_thresholds(
+    statistics: Mapping[str, TensorStatistics],
+    thresholds: Mapping[str, float],
+    alternatives: Mapping[str, Mapping[str, float]],
+) -> dict[str, float]:
+    """Per tensor, the threshold of `thresholds` unless one of `alternatives` (by method) is
+    expected to be more than `REFINE_MARGIN_DB` better; see the module docstring."""
+    refined = dict(thresholds)
+    for name, stats in statistics.items():
+        options = [thresholds[name]] + [alt[name] for alt in alternatives.values()]
+        sqnr = expected_sqnr_db(stats, options)
+        best = int(np.argmax(sqnr))
+        if sqnr[best] > sqnr[0] + REFINE_MARGIN_DB:
+            refined[name] = options[best]
+    return refined
+
+
+def candidate_thresholds(
+    statistics: Mapping[str, TensorStatistics],
+    methods: Sequence[str] = tuple(THRESHOLD_METHODS),
+    refine: bool = True,
+) -> list[Candidate]:
+    """The candidate threshold sets, in `methods` order, each followed by its refined form."""
+    by_method = {method: compute_thresholds(statistics, method) for method in methods}
+    every = {
+        m: by_method[m] if m in by_method else compute_thresholds(statistics, m)
+        for m in THRESHOLD_METHODS
+    }
+    candidates: list[Candidate] = []
+    for method in methods:
+        candidates.append(Candidate(method, method, False, by_method[method]))
+        if refine:
+            refined = refine_thresholds(statistics, by_method[method], every)
+            refined = {name: max(MIN_THRESHOLD, t) for name, t in refined.items()}
+            candidates.append(Candidate(f"{method}+refine", method, True, refined))
+    for index, candidate in enumerate(candidates):
+        for earlier in candidates[:index]:
+            if earlier.same_as is None and earlier.thresholds == candidate.thresholds:
+                candidate.same_as = earlier.name
+                break
+    return candidates
+
+
+def calibration_table(
+    statistics: Mapping[str, TensorStatistics],
+    candidate: Candidate,
+    model: str | None = None,
+) -> CalibrationTable:
+    """The candidate's table as its text reads back: thresholds rounded to the 7 decimals the file
+    holds, so that quantizing with the written table (the expert path) gives the same IR."""
+    table = table_from_statistics(
+        statistics, candidate.thresholds, method=candidate.name, model=model
+    )
+    return parse_calibration_table(format_calibration_table(table))
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity; two all-zero tensors agree (1), one all-zero tensor does not (0)."""
+    x, y = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0.0 or ny == 0.0:
+        return 1.0 if nx == ny else 0.0
+    return float(x @ y / (nx * ny))
+
+
+def _top1_rows(reference: np.ndarray, got: np.ndarray) -> tuple[int, int] | None:
+    if reference.ndim != 2 or reference.shape[1] < 2:
+        return None
+    same = np.argmax(reference, axis=1) == np.argmax(got, axis=1)
+    return int(same.sum()), int(same.size)
+
+
+def score_outputs(
+    references: Sequence[Mapping[str, np.ndarray]], outputs: Sequence[Mapping[str, np.ndarray]]
+) -> Score:
+    """The score of `outputs` against FP32 `references`, sample by sample (module docstring)."""
+    per_sample = []
+    agree = rows = 0
+    for reference, got in zip(references, outputs, strict=True):
+        per_sample.append(min(cosine(got[name], value) for name, value in reference.items()))
+        for name, value in reference.items():
+            counted = _top1_rows(value, got[name])
+            if counted is not None:
+                agree, rows = agree + counted[0], rows + counted[1]
+    return Score(
+        float(np.mean(per_sample)), float(np.min(per_sample)), agree / rows if rows else None
+    )
+
+
+def quantized_module(
+    module: ModuleOp,
+    store: WeightStore,
+    table: CalibrationTable,
+    qtable: Mapping[str, str],
+) -> ModuleOp:
+    """A quantized clone of top-level `module`; `module` and `store` are left as they are (the
+    clone gets its own store holding the same arrays plus the quantized weights)."""
+    from nntc.passes.import_calibration import attach_calibration
+    from nntc.passes.quantize import quantize_module
+
+    clone = module.clone()
+    attach_weight_store(clone, WeightStore(arrays={name: store[name] for name in store.names()}))
+    attach_calibration(clone, table)
+    quantize_module(clone, qtable=dict(qtable))
+    return clone
+
+
+def run_outputs(module: ModuleOp, samples: Sequence[Inputs]) -> list[dict[str, np.ndarray]]:
+    """The fake-quant reference's outputs of a quantized module on each sample."""
+    from nntc.targets.reference.quant_functions import run_quant_module
+
+    return [run_quant_module(module, sample).outputs for sample in samples]
+
+
+def evaluate(
+    module: ModuleOp,
+    store: WeightStore,
+    table: CalibrationTable,
+    qtable: Mapping[str, str],
+    samples: Sequence[Inputs],
+    references: Sequence[Mapping[str, np.ndarray]],
+) -> tuple[ModuleOp, Score]:
+    """Quantize with `table` and `qtable`, run the held-out `samples`, score against FP32."""
+    quantized = quantized_module(module, store, table, qtable)
+    return quantized, score_outputs(references, run_outputs(quantized, samples))
+
+
+# --- the per-layer report ------------------------------------------------------------------------
+
+
+def _location(op: Operation) -> str | None:
+    from nntc.targets.reference.interpreter import location_name
+
+    return location_name(op)
+
+
+_CASTS = frozenset(("quant.qcast", "quant.dcast", "quant.requant", "arith.extf", "arith.truncf"))
+
+
+def layer_precisions(module: ModuleOp) -> dict[str, str]:
+    """The precision each named op of a quantized module computes in (its first result)."""
+    from nntc.dialects.quant import QuantizedType
+
+    result: dict[str, str] = {}
+    for op in module.walk():
+        name = _location(op)
+        if name is None or not op.results or isinstance(op, top.WeightOp) or name in result:
+            continue
+        if op.name in _CASTS:
+            continue  # casts inserted by quantize carry the location of the op they serve
+        element = getattr(op.results[0].type, "get_element_type", lambda: None)()
+        if isinstance(element, QuantizedType):
+            result[name] = f"{'' if element.is_signed else 'U'}INT{element.storage_width}"
+        elif element is not None:
+            result[name] = str(element).upper()
+    return result
+
+
+def layer_report(
+    fp32: ModuleOp,
+    quantized: ModuleOp,
+    samples: Sequence[Inputs],
+    thresholds: Mapping[str, float] | None = None,
+    store: WeightStore | None = None,
+) -> list[LayerStats]:
+    """Cosine and SQNR of every tensor, FP32 vs quantized, over all `samples` (program order)."""
+    from nntc.targets.reference.interpreter import run_module
+    from nntc.targets.reference.quant_functions import run_quant_module
+
+    sums: dict[str, list[float]] = {}  # name -> [x.y, x.x, y.y, (x-y)^2]
+    for sample in samples:
+        reference = run_module(fp32, sample, store=store, dump_all=True).all_values or {}
+        got = run_quant_module(quantized, sample, dump_all=True).all_values or {}
+        for name, value in reference.items():
+            if name not in got or got[name].shape != value.shape:
+                continue
+            x = value.astype(np.float64).ravel()
+            y = got[name].astype(np.float64).ravel()
+            acc = sums.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+            acc[0] += float(x @ y)
+            acc[1] += float(x @ x)
+            acc[2] += float(y @ y)
+            acc[3] += float(((x - y) ** 2).sum())
+    precisions = layer_precisions(quantized)
+    ops = {name: op for op in fp32.walk() if (name := _location(op)) is not None}
+    report = []
+    for name, (xy, xx, yy, err) in sums.items():
+        if xx == 0.0 or yy == 0.0:
+            cos = 1.0 if xx == yy else 0.0
+        else:
+            cos = xy / math.sqrt(xx * yy)
+        sqnr = math.inf if err == 0.0 else (10 * math.log10(xx / err) if xx > 0 else -math.inf)
+        op = ops.get(name)
+        report.append(
+            LayerStats(
+                name,
+                op.name if op is not None else "?",
+                precisions.get(name, "F32"),
+                float(cos),
+                float(sqnr),
+                None if thresholds is None else thresholds.get(name),
+            )
+        )
+    return report
+
+
+# --- mixed precision -----------------------------------------------------------------------------
+
+
+def _never_moved(op: Operation) -> bool:
+    # data movement (reshape, max pooling) is kept: it adds no error of its own while its input
+    # is INT8, and when its input has moved to float the noise it adds ranks it like any layer
+    from nntc.passes.quantize import FLOAT_BY_DEFAULT
+
+    return isinstance(op, (top.WeightOp, top.InputOp, *FLOAT_BY_DEFAULT))
+
+
+def _noise(sqnr_db: float) -> float:
+    """Error power relative to signal power."""
+    return 0.0 if sqnr_db == math.inf else 10 ** (-sqnr_db / 10)
+
+
+def sensitivity(fp32: ModuleOp, report: Sequence[LayerStats]) -> list[tuple[str, float]]:
+    """INT8 layers by the relative error power they add (the module docstring's "SQNR lost",
+    measured linearly: 10^(-SQNR/10) of the layer minus the largest of the tensors it reads, so
+    that a first layer fed by an exact input counts all its error), most sensitive first."""
+    by_name = {layer.name: layer for layer in report}
+    ranked = []
+    for op in fp32.walk():
+        name = _location(op)
+        layer = by_name.get(name) if name is not None else None
+        if layer is None or _never_moved(op) or "INT" not in layer.precision:
+            continue
+        incoming = 0.0
+        for operand in op.operands:
+            owner = operand.owner
+            if isinstance(owner, Operation) and not isinstance(owner, top.WeightOp):
+                source = by_name.get(_location(owner) or "")
+                if source is not None:
+                    incoming = max(incoming, _noise(source.sqnr_db))
+        ranked.append((layer.name, _noise(layer.sqnr_db) - incoming))
+    ranked.sort(key=lambda item: -item[1])
+    return ranked
+
+
+def mixed_precision(
+    module: ModuleOp,
+    store: WeightStore,
+    table: CalibrationTable,
+    qtable: Mapping[str, str],
+    samples: Sequence[Inputs],
+    references: Sequence[Mapping[str, np.ndarray]],
+    expected_cosine: float,
+    start: tuple[ModuleOp, Score] | None = None,
+    progress: Progress | None = None,
+) -> MixedPrecisionResult:
+    """Move the most sensitive layers to F16 until the score's cosine reaches `expected_cosine`
+    (see the module docstring); `start` is the already evaluated (module, score) of `qtable`."""
+    current = dict(qtable)
+    quantized, score = start or evaluate(module, store, table, current, samples, references)
+    result = MixedPrecisionResult(current, score, quantized)
+    step = 1
+    while score.cosine < expected_cosine:
+        report = layer_report(module, quantized, samples, store=store)
+        ranked = [name for name, _ in sensitivity(module, report) if name not in current]
+        if not ranked:
+            result.met = False
+            break
+        moved = ranked[:step]
+        for name in moved:
+            current[name] = "F16"
+        quantized, score = evaluate(module, store, table, current, samples, references)
+        result.rounds.append(MixedPrecisionRound(moved, score))
+        if progress is not None:
+            progress(len(result.rounds), 0)
+        step *= 2
+    result.qtable, result.score, result.module = current, score, quantized
+    return result
+
+
+__all__ = [
+    "REFINE_MARGIN_DB",
+    "Candidate",
+    "LayerStats",
+    "MixedPrecisionResult",
+    "MixedPrecisionRound",
+    "Score",
+    "calibration_table",
+    "candidate_thresholds",
+    "cosine",
+    "evaluate",
+    "expected_sqnr_db",
+    "layer_precisions",
+    "layer_report",
+    "mixed_precision",
+    "quantized_module",
+    "refine_thresholds",
+    "score_outputs",
+    "sensitivity",
+]
