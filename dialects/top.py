@@ -567,14 +567,8 @@ class ReluFusibleOp(IRDLOperation, ABC):
             raise VerifyException(f"expected relu_limit > 0, got {limit}")
 
 
-@irdl_op_definition
-class ConvOp(ReluFusibleOp):
-    """2-D convolution (ONNX Conv), NCHW input, (OC, IC / group, KH, KW) filter, bias [OC].
-
-    `pads` are in ONNX order, begins then ends: [top, left, bottom, right].
-    """
-
-    name = "top.conv"
+class ConvLikeOp(ReluFusibleOp, ABC):
+    """What conv and deconv share: input, filter, optional bias, and the window properties."""
 
     input = operand_def(F32Tensor)
     filter = operand_def(F32Tensor)
@@ -586,11 +580,50 @@ class ConvOp(ReluFusibleOp):
     dilations = opt_prop_def(DenseArrayBase.constr(i64))
     group = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
 
-    traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
         "$input `,` $filter (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
     )
+
+    @property
+    def strides_values(self) -> Shape:
+        return _ints(self.strides)
+
+    @property
+    def pads_values(self) -> Shape:
+        return _ints(self.pads)
+
+    @property
+    def dilations_values(self) -> Shape:
+        """The dilations, all ones when the property is absent."""
+        if self.dilations is None:
+            return (1,) * len(self.strides_values)
+        return _ints(self.dilations)
+
+    @property
+    def group_value(self) -> int:
+        return self.group.value.data
+
+    def verify_bias(self, output_channels: int) -> None:
+        if self.bias is not None:
+            bias_shape = _static_shape(self.bias, "bias")
+            if bias_shape != (output_channels,):
+                raise VerifyException(
+                    f"expected bias shape {_fmt((output_channels,))} (output channels), "
+                    f"got {_fmt(bias_shape)}"
+                )
+
+
+@irdl_op_definition
+class ConvOp(ConvLikeOp):
+    """2-D convolution (ONNX Conv), NCHW input, (OC, IC / group, KH, KW) filter, bias [OC].
+
+    `pads` are in ONNX order, begins then ends: [top, left, bottom, right].
+    """
+
+    name = "top.conv"
+
+    traits = traits_def(Pure())
 
     def __init__(
         self,
@@ -632,25 +665,6 @@ class ConvOp(ReluFusibleOp):
         _set_location(self, location)
 
     @property
-    def strides_values(self) -> Shape:
-        return _ints(self.strides)
-
-    @property
-    def pads_values(self) -> Shape:
-        return _ints(self.pads)
-
-    @property
-    def dilations_values(self) -> Shape:
-        """The dilations, all ones when the property is absent."""
-        if self.dilations is None:
-            return (1,) * len(self.strides_values)
-        return _ints(self.dilations)
-
-    @property
-    def group_value(self) -> int:
-        return self.group.value.data
-
-    @property
     def kernel_shape_values(self) -> Shape:
         """(KH, KW), read from the filter."""
         return _static_shape(self.filter, "filter")[2:]
@@ -665,13 +679,7 @@ class ConvOp(ReluFusibleOp):
             dilations=self.dilations_values,
             group=self.group_value,
         )
-        if self.bias is not None:
-            bias_shape = _static_shape(self.bias, "bias")
-            if bias_shape != (expected[1],):
-                raise VerifyException(
-                    f"expected bias shape {_fmt((expected[1],))} (output channels), "
-                    f"got {_fmt(bias_shape)}"
-                )
+        self.verify_bias(expected[1])
         _check_result_shape(_static_shape(self.output, "result"), expected, "conv output size")
 
 
@@ -1841,7 +1849,7 @@ class LayerNormOp(IRDLOperation):
 
 
 @irdl_op_definition
-class DeconvOp(ReluFusibleOp):
+class DeconvOp(ConvLikeOp):
     """2-D transposed convolution (ONNX ConvTranspose), filter (IC, OC / group, KH, KW).
 
     `pads` are explicit (ONNX `auto_pad` and `output_shape` are resolved by the importer), begins
@@ -1850,22 +1858,9 @@ class DeconvOp(ReluFusibleOp):
 
     name = "top.deconv"
 
-    input = operand_def(F32Tensor)
-    filter = operand_def(F32Tensor)
-    bias = opt_operand_def(F32Tensor)
-    output = result_def(F32Tensor)
-
-    strides = prop_def(DenseArrayBase.constr(i64))
-    pads = prop_def(DenseArrayBase.constr(i64))
-    dilations = opt_prop_def(DenseArrayBase.constr(i64))
     output_padding = opt_prop_def(DenseArrayBase.constr(i64))
-    group = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
 
     traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = (
-        "$input `,` $filter (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
-    )
 
     def __init__(
         self,
@@ -1910,30 +1905,11 @@ class DeconvOp(ReluFusibleOp):
         _set_location(self, location)
 
     @property
-    def strides_values(self) -> Shape:
-        return _ints(self.strides)
-
-    @property
-    def pads_values(self) -> Shape:
-        return _ints(self.pads)
-
-    @property
-    def dilations_values(self) -> Shape:
-        """The dilations, all ones when the property is absent."""
-        if self.dilations is None:
-            return (1,) * len(self.strides_values)
-        return _ints(self.dilations)
-
-    @property
     def output_padding_values(self) -> Shape:
         """The output padding, all zeros when the property is absent."""
         if self.output_padding is None:
             return (0,) * len(self.strides_values)
         return _ints(self.output_padding)
-
-    @property
-    def group_value(self) -> int:
-        return self.group.value.data
 
     def verify_(self) -> None:
         self.verify_relu_options()
@@ -1946,13 +1922,7 @@ class DeconvOp(ReluFusibleOp):
             output_padding=self.output_padding_values,
             group=self.group_value,
         )
-        if self.bias is not None:
-            bias_shape = _static_shape(self.bias, "bias")
-            if bias_shape != (expected[1],):
-                raise VerifyException(
-                    f"expected bias shape {_fmt((expected[1],))} (output channels), "
-                    f"got {_fmt(bias_shape)}"
-                )
+        self.verify_bias(expected[1])
         _check_result_shape(_static_shape(self.output, "result"), expected, "deconv output size")
 
 
