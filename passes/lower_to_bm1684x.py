@@ -79,6 +79,7 @@ from nntc.passes.lowering.layers import (
     plan_eltwise,
     plan_matmul,
     plan_pool,
+    plan_softmax,
     plan_unary,
     plan_upsample,
 )
@@ -137,6 +138,8 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
         return NoOpPlan(name)
     if isinstance(op, tpu.ConcatOp):
         return plan_concat(op, name, addr)
+    if isinstance(op, tpu.SoftmaxOp):
+        return plan_softmax(op, name, arena, addr)
     raise CannotLower(f"no BM1684X code generation for '{op.name}' yet")
 
 

@@ -317,3 +317,45 @@ def test_ppocrv4_det_full_size_through_bmneto_pipeline() -> None:
     (out,) = check.outputs
     assert out.cosine >= COSINE_MIN, f"cosine {out.cosine}"
     assert out.max_abs_error <= REL_ERR_MAX * out.max_abs_ref, f"max error {out.max_abs_error}"
+
+
+# --- softmax --------------------------------------------------------------------------------
+
+SOFTMAX_CASES = {
+    # (input shape, axis, input scale): the last axis of [N, C] and of NCHW, the channel axis
+    # (a strided view), a middle axis of another shape, and rows that must be sliced (2048
+    # rows of 1000 do not fit one layer's local memory at once).
+    "nc_last": ([4, 1000], -1, 8.0),
+    "nchw_last": ([2, 8, 12, 12], -1, 4.0),
+    "nchw_channels": ([2, 8, 12, 12], 1, 4.0),
+    "middle_axis": ([2, 3, 7, 5], 2, 4.0),
+    "sliced_rows": ([2048, 1000], 1, 4.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOFTMAX_CASES))
+def test_softmax(name: str) -> None:
+    shape, axis, scale = SOFTMAX_CASES[name]
+    model = _model([_node("Softmax", ["input"], axis=axis)], shape, shape, {})
+    x = (np.random.default_rng(1).standard_normal(shape) * scale).astype(np.float32)
+    run_and_compare(model, x)
+
+
+def test_softmax_large_logits_do_not_overflow() -> None:
+    # without the max subtraction exp(200) would be inf
+    model = _model([_node("Softmax", ["input"], axis=1)], [3, 64], [3, 64], {})
+    x = np.random.default_rng(2).uniform(150.0, 200.0, (3, 64)).astype(np.float32)
+    run_and_compare(model, x)
+
+
+def test_classifier_head_gemm_softmax() -> None:
+    rng = np.random.default_rng(3)
+    nodes = [
+        _node("GlobalAveragePool", ["input"], "g"),
+        _node("Flatten", ["g"], "f"),
+        _node("Gemm", ["f", "W", "B"], "y", transB=1),
+        _node("Softmax", ["y"], axis=1),
+    ]
+    weights = {"W": rng.standard_normal((1000, 512)) * 0.2, "B": rng.standard_normal(1000)}
+    model = _model(nodes, [1, 512, 7, 7], [1, 1000], weights)
+    run_and_compare(model, rng.standard_normal((1, 512, 7, 7)).astype(np.float32))

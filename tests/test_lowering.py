@@ -9,6 +9,7 @@ from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException
 
+from nntc.dialects import tpu
 from nntc.dialects.bm1684x import (
     BM1684X,
     ArEu,
@@ -23,7 +24,7 @@ from nntc.dialects.tpu import Tpu
 from nntc.passes.assign_gmem import AssignGmemPass, _Buffer, gmem_stats, place_first_fit
 from nntc.passes.lower_to_bm1684x import LowerToBm1684xPass
 from nntc.passes.lower_to_tpu import LowerToTpuPass
-from nntc.passes.lowering.layers import ConvPlan, PordPlan, plan_conv
+from nntc.passes.lowering.layers import ConvPlan, PordPlan, SoftmaxPlan, plan_conv, plan_softmax
 from nntc.passes.lowering.lmem import Arena, LTensor
 from nntc.passes.lowering.program import Program
 from nntc.targets.bm1684x import chip
@@ -184,18 +185,48 @@ def test_big_weights_are_split_along_output_channels() -> None:
     assert len(plan.slices) == 1
 
 
+def _softmax_plan(shape: list[int], axis: int) -> SoftmaxPlan:
+    ty = f"tensor<{'x'.join(map(str, shape))}xf32>"
+    module = _parse(
+        f"""func.func @main(%arg0: {ty}) -> {ty} {{
+  %0 = tpu.softmax %arg0 {{axis = {axis} : i64}} : {ty}
+  func.return %0 : {ty}
+}}"""
+    )
+    op = next(op for op in module.walk() if isinstance(op, tpu.SoftmaxOp))
+    return plan_softmax(op, "sm", Arena(0, chip.LMEM_BYTES_PER_LANE // 2), lambda v: 0)
+
+
+def test_softmax_last_axis_spreads_rows_over_lanes() -> None:
+    plan = _softmax_plan([4, 1000], 1)
+    assert plan.shape == (1, 4, 1, 1000) and plan.ddr_strides == (4000, 1000, 1000, 1)
+    assert len(plan.slices) == 1 and len(plan.bufs) == 1
+
+
+def test_softmax_inner_axis_is_a_strided_view() -> None:
+    plan = _softmax_plan([2, 8, 3, 5], 1)
+    assert plan.shape == (2, 15, 1, 8) and plan.ddr_strides == (120, 1, 120, 15)
+
+
+def test_softmax_rows_that_do_not_fit_are_sliced_by_lane_rows() -> None:
+    plan = _softmax_plan([2048, 1000], 1)
+    assert len(plan.slices) > 1 and len(plan.bufs) == 2
+    assert all(s.cc % chip.NPU_NUM == 0 for s in plan.slices[:-1])
+    assert sum(s.cc for s in plan.slices) == 2048
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 
 def test_codegen_lists_what_it_cannot_lower() -> None:
     module = _parse(
-        """func.func @main(%arg0: tensor<1x8xf32>) -> tensor<1x8xf32> {
-  %0 = tpu.softmax %arg0 {axis = 1 : i64} : tensor<1x8xf32>
-  func.return %0 : tensor<1x8xf32>
+        """func.func @main(%arg0: tensor<1x8xf32>) -> tensor<1x8xf16> {
+  %0 = tpu.cast %arg0 : (tensor<1x8xf32>) -> tensor<1x8xf16>
+  func.return %0 : tensor<1x8xf16>
 }"""
     )
     AssignGmemPass().apply(Context(), module)
-    with pytest.raises(DiagnosticException, match=r"1 op\(s\) cannot be lowered:\n  tpu.softmax"):
+    with pytest.raises(DiagnosticException, match=r"1 op\(s\) cannot be lowered:\n  tpu.cast"):
         LowerToBm1684xPass().apply(Context(), module)
 
 

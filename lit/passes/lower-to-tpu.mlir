@@ -40,3 +40,50 @@ func.func @main(%arg0: tensor<1x4x8x8xf32> {onnx.name = "input"}) -> (tensor<1x3
 // CHECK-NEXT: %[[Y:.*]] = tpu.matmul %[[F]], %[[FW]], %{{.*}} : (tensor<1x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
 // CHECK-NEXT: %[[Z:.*]] = tpu.softmax %[[Y]] {axis = 1 : i64} : tensor<1x3xf32>
 // CHECK-NEXT: func.return %[[Z]] : tensor<1x3xf32>
+
+// The recent lowerings: exp, a runtime division, a standalone batchnorm (per-channel mul + add
+// with new weights s = scale / sqrt(var + eps), b = bias - mean * s), hardsigmoid, sigmoid,
+// nearest resize by 2 (tpu.upsample), a deconv with kernel == stride (a 1x1 conv to kh*kw*oc
+// channels, the bias tiled per tap, then depth_to_space).
+func.func @fns(%arg0: tensor<1x2x4x4xf32> {onnx.name = "input"}) -> (tensor<1x2x8x8xf32>, tensor<1x3x8x8xf32>) {
+  %x = top.input %arg0 : tensor<1x2x4x4xf32>
+  %e = top.exp %x : tensor<1x2x4x4xf32>
+  %d = top.div %x, %e {do_relu = true} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = top.weight "p" dense<[1.0, 4.0]> : tensor<2xf32>
+  %bn = top.batchnorm %d, %p, %p, %p, %p {epsilon = 0.0 : f64} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32> loc("bn0")
+  %hs = top.hardsigmoid %bn {alpha = 0.25 : f64, beta = 0.5 : f64} : tensor<1x2x4x4xf32>
+  %s = top.sigmoid %hs : tensor<1x2x4x4xf32>
+  %r = top.resize %s {mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : tensor<1x2x4x4xf32> -> tensor<1x2x8x8xf32>
+  %w = top.weight "w" dense<1.0> : tensor<2x3x2x2xf32>
+  %b = top.weight "b" dense<[0.5, 1.5, 2.5]> : tensor<3xf32>
+  %dc = top.deconv %s, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4xf32>, tensor<2x3x2x2xf32>, tensor<3xf32>) -> tensor<1x3x8x8xf32> loc("up0")
+  func.return %r, %dc : tensor<1x2x8x8xf32>, tensor<1x3x8x8xf32>
+}
+
+func.func @banded(%arg0: tensor<1x2x256x256xf32>) -> tensor<1x2x1x1xf32> {
+  %g = top.global_avgpool %arg0 : tensor<1x2x256x256xf32> -> tensor<1x2x1x1xf32>
+  func.return %g : tensor<1x2x1x1xf32>
+}
+
+// CHECK-LABEL: func.func @fns
+// CHECK-NEXT: %[[E:.*]] = tpu.exp %arg0 : tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[D:.*]] = tpu.div %arg0, %[[E]] {do_relu = true} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[S:.*]] = top.weight "bn0.bn_scale" dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}2.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-NEXT: %[[B:.*]] = top.weight "bn0.bn_bias" dense<{{\[\[\[\[}}0.000000e+00]], {{\[\[}}-4.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK-NEXT: %[[M:.*]] = tpu.mul %[[D]], %[[S]] : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[A:.*]] = tpu.add %[[M]], %[[B]] : (tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[HS:.*]] = tpu.hardsigmoid %[[A]] {alpha = 2.500000e-01 : f64, beta = 5.000000e-01 : f64} : tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[SG:.*]] = tpu.sigmoid %[[HS]] : tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[R:.*]] = tpu.upsample %[[SG]] {scales = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32>
+// CHECK-NEXT: %[[WT:.*]] = top.weight "up0.deconv_taps" dense<1.000000e+00> : tensor<12x2x1x1xf32>
+// CHECK-NEXT: %[[WB:.*]] = top.weight "up0.deconv_bias" dense<[5.000000e-01, 1.500000e+00, 2.500000e+00, 5.000000e-01, {{.*}}, 2.500000e+00]> : tensor<12xf32>
+// CHECK-NEXT: %[[C:.*]] = tpu.conv2d %[[SG]], %[[WT]], %[[WB]] : (tensor<1x2x4x4xf32>, tensor<12x2x1x1xf32>, tensor<12xf32>) -> tensor<1x12x4x4xf32>
+// CHECK-NEXT: %[[DS:.*]] = tpu.depth_to_space %[[C]] {block = array<i64: 2, 2>} : (tensor<1x12x4x4xf32>) -> tensor<1x3x8x8xf32>
+// CHECK-NEXT: func.return %[[R]], %[[DS]] : tensor<1x2x8x8xf32>, tensor<1x3x8x8xf32>
+
+// A global pool whose 256x256 plane does not fit local memory whole pools bands of 8 rows
+// (stride 8 along H), then averages the 32 band means.
+// CHECK-LABEL: func.func @banded
+// CHECK-NEXT: %[[G:.*]] = tpu.avgpool %arg0 {kernel_shape = array<i64: 8, 256>, strides = array<i64: 8, 1>} : (tensor<1x2x256x256xf32>) -> tensor<1x2x32x1xf32>
+// CHECK-NEXT: %[[G1:.*]] = tpu.avgpool %[[G]] {kernel_shape = array<i64: 32, 1>} : (tensor<1x2x32x1xf32>) -> tensor<1x2x1x1xf32>
+// CHECK-NEXT: func.return %[[G1]] : tensor<1x2x1x1xf32>

@@ -16,7 +16,9 @@ previous layer is using).
 The command patterns are those of the vendor's f32 stream (`tests/data/vendor/tiny_cnn`):
 conv.normal (bias always added, pad value an immediate), arith.max / min with an immediate for
 ReLU and its clip, pord pooling (window sum times an immediate for average pooling),
-mm.normal with dma.matrix moves for matrix products.
+mm.normal with dma.matrix moves for matrix products. Softmax (`SoftmaxPlan`) puts its axis in
+the W of a local tensor and reduces it with 1 x A pord windows (max, then sum), around the
+SFU exp sequence of `emit_exp`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from nntc.dialects.bm1684x import (
     DmaTensorSp,
     GdmaMatrixOp,
     GdmaTensorOp,
+    Layout,
     MmEu,
     MmOp,
     PordEu,
@@ -1251,3 +1254,155 @@ def plan_depth_to_space(
             to = dst + (a * ow + b) * F32_BYTES
             copies.append(((n, c, h, w), at, (cin * h * w, h * w, w, 1), to, (c * oh * ow, oh * ow, bh * ow, bw)))  # fmt: skip
     return _move_plan(name, copies)
+
+
+# --- softmax -------------------------------------------------------------------------------
+
+
+@dataclass
+class SoftmaxPlan(LayerPlan):
+    """Softmax along one axis, laid out so that the axis is the W of a local (n, c, 1, A) tensor:
+    the rows to normalise spread over the lanes (c) and the batch (n), each row's A elements in
+    one lane. Per slice: max over W (a pord max pool with a 1 x A window), subtract it broadcast
+    along W (an AR whose second operand has W stride 0), exp (`emit_exp`), sum over W (a 1 x A
+    average pool with scale 1) and a broadcast division."""
+
+    shape: Shape4 = (1, 1, 1, 1)
+    """The local view (n, c, 1, A) of the whole tensor."""
+    ddr_strides: Shape4 = (0, 0, 0, 0)
+    """DDR element strides of that view (the axis need not be contiguous)."""
+    in_addr: int = 0
+    out_addr: int = 0
+    slices: list[Slice] = field(default_factory=list)
+    bufs: list[LTensor] = field(default_factory=list)
+    scratch: list[LTensor] = field(default_factory=list)
+    """Two exp scratch tensors and the (n, c, 1, 1) row reduction."""
+
+    def _pool(self, em: Emitter, kind: PordEu, res: LTensor, x: LTensor) -> None:
+        a = self.shape[3]
+        fields: dict[str, object]
+        if kind is PordEu.MAXPOOLING:
+            fields = {"opd3_addr": NEG_FLT_MAX, "opd3_const": True}
+        else:  # a window sum: the average pool's scale is 1
+            fields = {
+                "opd1_addr": f32_bits(1.0),
+                "opd1_const": True,
+                "opd3_const": True,
+                "round_mode": 5,
+            }
+        em.prog.add(
+            PordOp,
+            reads=[x.range],
+            writes=[res.range],
+            tsk_eu_typ=kind,
+            res0_addr=res.addr(),
+            res0_shape=res.shape,
+            res0_prec=FP32,
+            opd0_addr=x.addr(),
+            opd0_shape=(1, a),
+            opd0_prec=FP32,
+            kernel=(1, a),
+            stride=(1, 1),
+            ke_zero=(0, 0),
+            pad=(0, 0, 0, 0),
+            **fields,
+        )
+
+    def _broadcast(self, em: Emitter, eu: ArEu, t: LTensor, row: LTensor) -> None:
+        """t = t <eu> row, `row` (n, c, 1, 1) read with W stride 0."""
+        ns, cs, _, _ = row.strides
+        em.prog.add(
+            ArOp,
+            reads=[t.range, row.range],
+            writes=[t.range],
+            tsk_eu_typ=eu,
+            opd_num=2,
+            res0_addr=t.addr(),
+            res0_shape=t.shape,
+            res0_prec=FP32,
+            opd0_addr=t.addr(),
+            opd0_prec=FP32,
+            opd0_sign=True,
+            opd1_addr=row.addr(),
+            opd1_prec=FP32,
+            opd1_sign=True,
+            opd1_layout=Layout.FREE,
+            opd1_stride=(ns, cs, 0, 0),
+        )
+
+    def _offset(self, s: Slice) -> int:
+        return (s.n0 * self.ddr_strides[0] + s.c0 * self.ddr_strides[1]) * F32_BYTES
+
+    def body(self, em: Emitter) -> None:
+        a = self.shape[3]
+        loaded: dict[int, LTensor] = {}
+
+        def load(i: int) -> None:
+            s = self.slices[i]
+            t = self.bufs[i % len(self.bufs)].view((s.nn, s.cc, 1, a))
+            em.load(t, self.in_addr + self._offset(s), self.ddr_strides)
+            loaded[i] = t
+
+        def compute(i: int) -> None:
+            t = loaded[i]
+            s1, s2 = (b.view(t.shape) for b in self.scratch[:2])
+            row = self.scratch[2].view((t.shape[0], t.shape[1], 1, 1))
+            self._pool(em, PordEu.MAXPOOLING, row, t)
+            self._broadcast(em, ArEu.SUB, t, row)  # exp of (x - max) cannot overflow
+            emit_exp(em, t, s1, s2)
+            self._pool(em, PordEu.AVGPOOLING, row, t)
+            self._broadcast(em, ArEu.DIV, t, row)
+
+        def store(i: int) -> None:
+            s = self.slices[i]
+            em.store(loaded.pop(i), self.out_addr + self._offset(s), self.ddr_strides)
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def plan_softmax(
+    op: tpu.SoftmaxOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+) -> SoftmaxPlan:
+    """Any axis of any rank: (outer, A, inner) becomes the local view (1, outer, 1, A) when the
+    axis is the last one (contiguous rows), else (outer, inner, 1, A) read with W stride
+    `inner` (a strided, slower DMA)."""
+    dims = list(op.input.type.get_shape())  # type: ignore[attr-defined]
+    axis = op.axis.value.data
+    outer, a, inner = math.prod(dims[:axis]), dims[axis], math.prod(dims[axis + 1 :])
+    if inner == 1:
+        shape: Shape4 = (1, outer, 1, a)
+        strides: Shape4 = (outer * a, a, a, 1)
+    else:
+        shape = (outer, inner, 1, a)
+        strides = (a * inner, 1, a * inner, inner)
+    if max(shape) > MAX_DIM:
+        raise CannotLower(f"softmax {name}: view {list(shape)} exceeds the 16-bit command fields")
+    n, c, _, _ = shape
+    best: tuple[int, int] | None = None  # (cc, nn)
+    for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
+        for nn in sorted({n, 1}, reverse=True):
+            bufs = 1 if (nn == n and cc == c) else 2
+            need = (bufs + 2) * (size_per_lane((nn, cc, 1, a)) + Arena.ALIGN) + size_per_lane(
+                (nn, cc, 1, 1)
+            )
+            if need + Arena.ALIGN <= arena.size:
+                best = (cc, nn)
+                break
+        if best is not None:
+            break
+    if best is None:
+        raise CannotLower(f"softmax {name}: rows of {a} elements do not fit local memory")
+    cc, nn = best
+    slices = _slices(n, nn, c, cc, 1, 1)
+    plan = SoftmaxPlan(
+        name,
+        shape=shape,
+        ddr_strides=strides,
+        in_addr=addr(op.input),
+        out_addr=addr(op.output),
+        slices=slices,
+    )
+    plan.bufs = [arena.alloc((nn, cc, 1, a)) for _ in range(1 if len(slices) == 1 else 2)]
+    plan.scratch = [arena.alloc((nn, cc, 1, a)) for _ in range(2)]
+    plan.scratch.append(arena.alloc((nn, cc, 1, 1)))
+    return plan

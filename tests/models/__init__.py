@@ -4,7 +4,7 @@ Each `*_onnx()` function returns the path of an ONNX file in the cache folder (`
 the repository root, or $NNTC_MODELS_DIR), building it on first use; the file name carries a hash
 of everything its bytes depend on, so a stale file is never returned (see `cache.py`):
 
-- `resnet18_onnx()`, `mobilenetv2_onnx()`: the torchvision architectures written with onnx.helper
+- `resnet18_onnx()`, `resnet50_onnx()`, `mobilenetv2_onnx()`: the torchvision architectures written with onnx.helper
   (opset 13, with BatchNormalization), He-initialised from a fixed seed; about 0.3 s to build.
 - `efficientnet_lite0_onnx()`: EfficientNet-Lite0 with ImageNet weights, exported by torch 2.13's
   dynamo exporter (about 10 s on first use; needs torch, onnxscript and the two efficientnet
@@ -44,6 +44,7 @@ __all__ = [
     "ppocrv4_det_onnx",
     "reference_output",
     "resnet18_onnx",
+    "resnet50_onnx",
     "sample_input",
     "synthetic_image",
 ]
@@ -89,6 +90,13 @@ def resnet18_onnx(
     same network.
     """
     return _cnn_onnx(cnn.resnet18, "resnet18", input_size, batch, seed, cache)
+
+
+def resnet50_onnx(
+    input_size: int = 224, batch: int = 1, seed: int = 0, cache: Path | str | None = None
+) -> Path:
+    """ResNet-50 (bottleneck blocks, 25,557,032 parameters); same interface as ResNet-18."""
+    return _cnn_onnx(cnn.resnet50, "resnet50", input_size, batch, seed, cache)
 
 
 def mobilenetv2_onnx(

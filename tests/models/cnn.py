@@ -1,4 +1,4 @@
-"""ResNet-18 and MobileNetV2 written with `onnx.helper`, with fixed random weights.
+"""ResNet-18, ResNet-50 and MobileNetV2 written with `onnx.helper`, with fixed random weights.
 
 The graphs are what `torch.onnx.export` makes of torchvision's models in eval mode, at opset 13:
 Conv (no bias) + BatchNormalization + Relu / Clip(0, 6), residual Add, MaxPool,
@@ -182,6 +182,42 @@ def resnet18(input_size: int = 224, batch: int = 1, seed: int = 0) -> onnx.Model
             channels = width
     g.classifier(x, "fc", channels)
     return g.model("resnet18", batch, input_size)
+
+
+def resnet50(input_size: int = 224, batch: int = 1, seed: int = 0) -> onnx.ModelProto:
+    """torchvision's resnet50 (Bottleneck, [3, 4, 6, 3], ResNet v1.5: the stride is on the 3x3
+    conv) at NCHW `batch`x3x`input_size`^2; 25,557,032 parameters as torchvision counts them
+    (conv and fc weights, fc bias, BN scales and shifts; not the BN running statistics)."""
+    _check_shape(batch, input_size, 32)
+    g = _GraphBuilder(np.random.default_rng(seed))
+    x = g.conv(INPUT_NAME, "conv1", 3, 64, 7, stride=2)
+    x = g.relu(g.batch_norm(x, "bn1", 64), "relu")
+    x = g.node("MaxPool", "/maxpool", [x], kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2])
+    channels = 64
+    stages = [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]
+    for stage, (width, blocks, stride) in enumerate(stages, start=1):
+        out = width * BOTTLENECK_EXPANSION
+        for block in range(blocks):
+            m = f"layer{stage}.{block}"
+            s = stride if block == 0 else 1
+            y = g.conv(x, f"{m}.conv1", channels, width, 1)
+            y = g.relu(g.batch_norm(y, f"{m}.bn1", width), f"{m}.relu")
+            y = g.conv(y, f"{m}.conv2", width, width, 3, stride=s)
+            y = g.relu(g.batch_norm(y, f"{m}.bn2", width), f"{m}.relu_1")
+            y = g.conv(y, f"{m}.conv3", width, out, 1)
+            y = g.batch_norm(y, f"{m}.bn3", out, residual_end=True)
+            if s != 1 or channels != out:
+                x = g.conv(x, f"{m}.downsample.0", channels, out, 1, stride=s)
+                x = g.batch_norm(x, f"{m}.downsample.1", out)
+            x = g.node("Add", _scope(m), [y, x])
+            x = g.relu(x, f"{m}.relu_2")
+            channels = out
+    g.classifier(x, "fc", channels)
+    return g.model("resnet50", batch, input_size)
+
+
+BOTTLENECK_EXPANSION = 4
+"""A bottleneck block's output has 4x the channels of its 3x3 conv."""
 
 
 # torchvision's MobileNetV2 settings: expansion t, output channels c, repeats n, first stride s.

@@ -796,3 +796,149 @@ func.func @store_lane_overflow(%x: tensor<1x4x256x256xf32>) {
   }
   func.return
 }
+
+// ---- sub / div / exp / sigmoid / hardsigmoid / upsample / depth_to_space -------------------------
+
+// -----
+
+func.func @sub_int(%x: tensor<2x4xi8>) {
+  // expected-error @+1 {{expected a float element type (f32, f16, bf16), got i8}}
+  %0 = tpu.sub %x, %x : (tensor<2x4xi8>, tensor<2x4xi8>) -> tensor<2x4xi8>
+  func.return
+}
+
+// -----
+
+func.func @div_int(%x: tensor<2x4xi8>) {
+  // expected-error @+1 {{expected a float element type (f32, f16, bf16), got i8}}
+  %0 = tpu.div %x, %x : (tensor<2x4xi8>, tensor<2x4xi8>) -> tensor<2x4xi8>
+  func.return
+}
+
+// -----
+
+func.func @div_broadcast(%x: tensor<2x4xf32>, %y: tensor<3x4xf32>) {
+  // expected-error @+1 {{input shapes 2x4 and 3x4 do not broadcast}}
+  %0 = tpu.div %x, %y : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @div_result_shape(%x: tensor<2x4xf32>, %y: tensor<1x4xf32>) {
+  // expected-error @+1 {{expected result (the broadcast input shape) shape 2x4, got 1x4}}
+  %0 = tpu.div %x, %y : (tensor<2x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @div_elem(%x: tensor<2x4xf32>, %y: tensor<2x4xf16>) {
+  // expected-error @+1 {{expected input #1 element type f16 to equal input #0 element type f32}}
+  %0 = tpu.div %x, %y : (tensor<2x4xf32>, tensor<2x4xf16>) -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @div_relu_limit(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'relu_limit' requires do_relu = true}}
+  %0 = tpu.div %x, %x {relu_limit = 6.0 : f64} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @exp_int(%x: tensor<2x4xsi8>) {
+  // expected-error @+1 {{expected a float element type (f32, f16, bf16), got si8}}
+  %0 = tpu.exp %x : tensor<2x4xsi8>
+  func.return
+}
+
+// -----
+
+func.func @sigmoid_int(%x: tensor<2x4xi32>) {
+  // expected-error @+1 {{expected a float element type (f32, f16, bf16), got i32}}
+  %0 = tpu.sigmoid %x : tensor<2x4xi32>
+  func.return
+}
+
+// -----
+
+func.func @hardsigmoid_int(%x: tensor<2x4xui8>) {
+  // expected-error @+1 {{expected a float element type (f32, f16, bf16), got ui8}}
+  %0 = tpu.hardsigmoid %x {alpha = 0.2 : f64, beta = 0.5 : f64} : tensor<2x4xui8>
+  func.return
+}
+
+// -----
+
+func.func @upsample_scales_len(%x: tensor<1x4x2x3xf32>) {
+  // expected-error @+1 {{expected 'scales' to have 2 entries (h, w), got 3}}
+  %0 = tpu.upsample %x {scales = array<i64: 1, 2, 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @upsample_scales_value(%x: tensor<1x4x2x3xf32>) {
+  // expected-error @+1 {{expected 'scales' entries >= 1, got [2, 0]}}
+  %0 = tpu.upsample %x {scales = array<i64: 2, 0>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @upsample_rank(%x: tensor<4x2x3xf32>) {
+  // expected-error @+1 {{expected input of rank 4, got 3 (tensor<4x2x3xf32>)}}
+  %0 = tpu.upsample %x {scales = array<i64: 2, 2>} : (tensor<4x2x3xf32>) -> tensor<4x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @upsample_elem(%x: tensor<1x4x2x3xf32>) {
+  // expected-error @+1 {{expected result element type f16 to equal input element type f32}}
+  %0 = tpu.upsample %x {scales = array<i64: 2, 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x6xf16>
+  func.return
+}
+
+// -----
+
+func.func @upsample_shape(%x: tensor<1x4x2x3xf32>) {
+  // expected-error @+1 {{expected result shape 1x4x4x6, got 1x4x4x3}}
+  %0 = tpu.upsample %x {scales = array<i64: 2, 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x3xf32>
+  func.return
+}
+
+// -----
+
+func.func @depth_to_space_block(%x: tensor<1x4x2x3xf32>) {
+  // expected-error @+1 {{expected 'block' to have 2 entries (h, w), got 1}}
+  %0 = tpu.depth_to_space %x {block = array<i64: 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x1x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @depth_to_space_channels(%x: tensor<1x6x2x3xf32>) {
+  // expected-error @+1 {{expected input channels (6) to be a multiple of block h x w (4)}}
+  %0 = tpu.depth_to_space %x {block = array<i64: 2, 2>} : (tensor<1x6x2x3xf32>) -> tensor<1x1x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @depth_to_space_shape(%x: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{expected result shape 1x2x4x6, got 1x1x4x6}}
+  %0 = tpu.depth_to_space %x {block = array<i64: 2, 2>} : (tensor<1x8x2x3xf32>) -> tensor<1x1x4x6xf32>
+  func.return
+}
+
+// -----
+
+func.func @depth_to_space_result_rank(%x: tensor<1x8x2x3xf32>) {
+  // expected-error @+1 {{expected result of rank 4, got 3 (tensor<2x4x6xf32>)}}
+  %0 = tpu.depth_to_space %x {block = array<i64: 2, 2>} : (tensor<1x8x2x3xf32>) -> tensor<2x4x6xf32>
+  func.return
+}

@@ -133,3 +133,36 @@ func.func @group(%x: tensor<4x8x16x16xsi8>, %w: tensor<8x8x3x3xsi8>, %b: tensor<
 // CHECK-GENERIC-NEXT:   "tpu.yield"(%sc, %sp) : (tensor<4x8x16x16xsi8>, tensor<4x8x8x8xsi8>) -> ()
 // CHECK-GENERIC-NEXT: }) : () -> (tensor<4x8x16x16xsi8>, tensor<4x8x8x8xsi8>)
 // CHECK-GENERIC:      "tpu.group"() <{n_slices = 1 : i64, h_slices = 1 : i64, swpipl_stage_num = 1 : i64}> ({
+
+// -----
+
+// Float functions and data movement: div (broadcast, fused clip), exp, sigmoid, hardsigmoid,
+// nearest upsampling and depth to space; the unary functions keep the input's type (f16 too).
+func.func @float_fns(%x: tensor<1x4x2x3xf32>, %y: tensor<1x4x1x1xf32>, %h: tensor<2x8xf16>) -> (tensor<1x4x4x9xf32>, tensor<1x1x4x6xf32>, tensor<2x8xf16>) {
+  %dv = tpu.div %x, %y {do_relu = true, relu_limit = 6.0 : f64} : (tensor<1x4x2x3xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x2x3xf32>
+  %ex = tpu.exp %dv : tensor<1x4x2x3xf32>
+  %sg = tpu.sigmoid %ex : tensor<1x4x2x3xf32>
+  %hs = tpu.hardsigmoid %sg {alpha = 0.2 : f64, beta = 0.5 : f64} : tensor<1x4x2x3xf32>
+  %up = tpu.upsample %hs {scales = array<i64: 2, 3>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x9xf32>
+  %ds = tpu.depth_to_space %hs {block = array<i64: 2, 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x1x4x6xf32>
+  %he = tpu.exp %h : tensor<2x8xf16>
+  func.return %up, %ds, %he : tensor<1x4x4x9xf32>, tensor<1x1x4x6xf32>, tensor<2x8xf16>
+}
+
+// CHECK-LABEL: func.func @float_fns
+// CHECK:      %dv = tpu.div %x, %y {do_relu = true, relu_limit = 6.000000e+00 : f64} : (tensor<1x4x2x3xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x2x3xf32>
+// CHECK-NEXT: %ex = tpu.exp %dv : tensor<1x4x2x3xf32>
+// CHECK-NEXT: %sg = tpu.sigmoid %ex : tensor<1x4x2x3xf32>
+// CHECK-NEXT: %hs = tpu.hardsigmoid %sg {alpha = 2.000000e-01 : f64, beta = 5.000000e-01 : f64} : tensor<1x4x2x3xf32>
+// CHECK-NEXT: %up = tpu.upsample %hs {scales = array<i64: 2, 3>} : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x9xf32>
+// CHECK-NEXT: %ds = tpu.depth_to_space %hs {block = array<i64: 2, 2>} : (tensor<1x4x2x3xf32>) -> tensor<1x1x4x6xf32>
+// CHECK-NEXT: %he = tpu.exp %h : tensor<2x8xf16>
+
+// CHECK-GENERIC-LABEL: "func.func"() <{sym_name = "float_fns"
+// CHECK-GENERIC:      %dv = "tpu.div"(%x, %y) <{do_relu = true, relu_limit = 6.000000e+00 : f64}> : (tensor<1x4x2x3xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x2x3xf32>
+// CHECK-GENERIC-NEXT: %ex = "tpu.exp"(%dv) : (tensor<1x4x2x3xf32>) -> tensor<1x4x2x3xf32>
+// CHECK-GENERIC-NEXT: %sg = "tpu.sigmoid"(%ex) : (tensor<1x4x2x3xf32>) -> tensor<1x4x2x3xf32>
+// CHECK-GENERIC-NEXT: %hs = "tpu.hardsigmoid"(%sg) <{alpha = 2.000000e-01 : f64, beta = 5.000000e-01 : f64}> : (tensor<1x4x2x3xf32>) -> tensor<1x4x2x3xf32>
+// CHECK-GENERIC-NEXT: %up = "tpu.upsample"(%hs) <{scales = array<i64: 2, 3>}> : (tensor<1x4x2x3xf32>) -> tensor<1x4x4x9xf32>
+// CHECK-GENERIC-NEXT: %ds = "tpu.depth_to_space"(%hs) <{block = array<i64: 2, 2>}> : (tensor<1x4x2x3xf32>) -> tensor<1x1x4x6xf32>
+// CHECK-GENERIC-NEXT: %he = "tpu.exp"(%h) : (tensor<2x8xf16>) -> tensor<2x8xf16>

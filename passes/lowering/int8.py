@@ -1,0 +1,980 @@
+"""INT8 code generation: the quant level (`quantize` output) -> BM1684X commands, a first slice.
+
+`lower-int8-to-bm1684x` takes the function `quantize` produces (top ops on `!quant.uniform`
+tensors, int8 weights and int32 biases in the weight store, `quant.qcast` / `quant.dcast` at
+the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmodel` emits, as
+`lower-to-bm1684x` does for FP32. It works in two steps:
+
+1. `plan_int8_net`: every op becomes an integer layer (`QCast`, `Conv`, `MaxPool`, `Requant`,
+   `Add`, `AvgPool`, `MatMul`, `DCast`) holding the exact integers the commands use:
+   multipliers, shifts, command-layout weights. `nntc.passes.lowering.int8_reference` executes
+   these same layers in numpy, so the simulator can be checked against it bit for bit.
+2. `emit_int8_net`: each layer loads its operands into local memory, computes and stores its
+   result to DDR, with the command sequence of the vendor's int8 stream
+   (`tests/data/vendor/tiny_cnn/tiny_cnn_int8.dis.txt`, docs/simulator.md):
+   - qcast: `arith.mul` by 1/scale (f32), `arith.cast` f32 -> si32 (the module's rounding mode),
+     `arith.cast` si32 -> si8/ui8 (saturating);
+   - conv: `conv.normal` int8 x int8 -> si32 (alignIC weights, 64 input channels per block),
+     `arith.adds` of the int32 bias (free stride c = 1), per-channel `quant.rq1` to si8/ui8
+     (ReLU = the ui8 saturation, or an `arith.max` for an si8 result);
+   - maxpool: int8 `pord.maxpooling` (pad value the type's minimum);
+   - requant: immediate `quant.rq1`;
+   - add: `arith.mul` of each input by its multiplier into si32, `arith.add`, immediate
+     `quant.rq1` by the common right shift;
+   - global average pool: int8 `pord.avgpooling`: window sum x an 8-bit multiplier >> shift;
+   - matmul: `mm2.nn` on the transposed product (W^T x^T, output columns on lanes, so that the
+     per-column weight scales become per-channel `quant.rq1` parameters), `arith.adds` bias;
+   - dcast: immediate `quant.dq0` to f32.
+
+Requantization convention (TPU-MLIR's `getRShiftAndMultiplierFromQScale`, qdm = false): a real
+scale q > 0 becomes a 32-bit multiplier m and a right shift s, the largest s <= 63 with
+m = round(q * 2^s) <= 2^31 - 1; the result is `saturate(round_shift(x * m, s) + zp)`, the shift
+rounding with the module's `quant.round_mode`. `quant.rq1` stores the shift negated (docs/
+simulator.md: a negative shift is a right shift).
+
+Limits of this slice (each reported by `CannotLower` naming the op): symmetric types only (zero
+points 0), conv with group 1, whole tensors in one half of local memory (no N/H/OC slicing, no
+double buffering), no LUT ops and no float (F16/BF16/F32) layers inside the net.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    Float32Type,
+    IntAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
+
+from nntc.dialects import quant, top
+from nntc.dialects.bm1684x import (
+    ArEu,
+    ArOp,
+    CoeffLocationAttr,
+    CoeffMemOp,
+    ConvEu,
+    ConvOp,
+    DmaTensorSp,
+    GdmaTensorOp,
+    InputTensorOp,
+    Layout,
+    Mm2Eu,
+    Mm2Op,
+    ModelOp,
+    NetOp,
+    OutputTensorOp,
+    PordEu,
+    PordOp,
+    Precision,
+    RqDqEu,
+    RqDqOp,
+    StageOp,
+)
+from nntc.dialects.quant import ROUND_MODE_ATTR, UniformQuantPerAxisType, UniformQuantType
+from nntc.passes.lower_to_tpu import location_of
+from nntc.passes.lowering.program import Program
+from nntc.targets.bm1684x import chip
+from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
+
+NPU = chip.NPU_NUM
+LANE_BYTES = chip.LMEM_BYTES_PER_LANE
+HALF_LANE = LANE_BYTES // 2
+INT8_CUBE = chip.cube_num(8)
+MAX_MULTIPLIER = (1 << 31) - 1
+MAX_SHIFT = 63
+ADD_MULTIPLIER_BITS = 22
+"""Add multipliers stay below 2^22 so that two int8 products sum without int32 overflow."""
+POOL_MULTIPLIER_MAX = 255
+"""`pord.avgpooling` reads its multiplier as an 8-bit immediate (unsigned here)."""
+
+ROUND_MODE_NUMBERS: dict[str, int] = {
+    "half_to_even": 0,
+    "half_away_from_zero": 1,
+    "toward_zero": 2,
+    "down": 3,
+    "up": 4,
+    "half_up": 5,
+    "half_down": 6,
+}
+"""`quant.round_mode` names -> the TPU's RoundingMode numbers (docs/simulator.md)."""
+
+Shape4 = tuple[int, int, int, int]
+
+
+class CannotLower(Exception):
+    """An op outside this slice of INT8 code generation; the pass reports all of them."""
+
+
+# =============================================================================================
+# Integer parameters
+# =============================================================================================
+
+
+def multiplier_and_shift(scale: float, max_multiplier: int = MAX_MULTIPLIER) -> tuple[int, int]:
+    """(m, s) with m / 2^s ~ scale: the largest s <= 63 with round(scale 2^s) <= max_multiplier.
+
+    TPU-MLIR's `getRShiftAndMultiplierFromQScale` (qdm = false) convention; s is a right shift.
+    """
+    if not scale > 0 or not math.isfinite(scale):
+        raise CannotLower(f"requant scale {scale} is not a positive finite number")
+    if round(scale) > max_multiplier:
+        raise CannotLower(f"requant scale {scale} exceeds the multiplier range {max_multiplier}")
+    shift = 0
+    while shift < MAX_SHIFT and round(scale * 2.0 ** (shift + 1)) <= max_multiplier:
+        shift += 1
+    return int(round(scale * 2.0**shift)), shift
+
+
+def f32_bits(value: float) -> int:
+    return struct.unpack("<I", struct.pack("<f", value))[0]
+
+
+# =============================================================================================
+# Layers: what is computed, with the integers the commands use
+# =============================================================================================
+
+
+@dataclass
+class Buf:
+    """A net tensor in DDR: dense row-major, `kind` f32 / i8 / u8 / i32."""
+
+    name: str
+    shape: Shape4
+    kind: str
+    addr: int = 0
+    root: Buf | None = None
+    """The buffer whose bytes this one reinterprets (a reshape), if any."""
+    io_shape: tuple[int, ...] = ()
+    """A net input's or output's logical shape (before padding to 4-D)."""
+
+    @property
+    def address(self) -> int:
+        return self.root.addr if self.root is not None else self.addr
+
+    @property
+    def signed(self) -> bool:
+        return self.kind != "u8"
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * (4 if self.kind in ("f32", "i32") else 1)
+
+
+@dataclass
+class Layer:
+    name: str
+    inputs: list[Buf]
+    output: Buf
+
+
+@dataclass
+class QCast(Layer):
+    inv_scale: float = 1.0
+
+
+@dataclass
+class DCast(Layer):
+    scale: float = 1.0
+
+
+@dataclass
+class Requant(Layer):
+    multiplier: int = 1
+    shift: int = 0
+
+
+@dataclass
+class Conv(Layer):
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # (oc, ic, kh, kw)
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (oc,)
+    multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    shifts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    stride: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right
+    relu: bool = False
+
+
+@dataclass
+class MaxPool(Layer):
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+@dataclass
+class AvgPool(Layer):
+    multiplier: int = 1
+    shift: int = 0
+
+
+@dataclass
+class Add(Layer):
+    multipliers: tuple[int, int] = (1, 1)
+    shift: int = 0
+    relu: bool = False
+
+
+@dataclass
+class MatMul(Layer):
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # (K, N)
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # (N,)
+    multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    shifts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    relu: bool = False
+
+
+@dataclass
+class Int8Net:
+    """The integer program of one net: layers in order, DDR buffers, net inputs and outputs."""
+
+    name: str
+    layers: list[Layer]
+    inputs: list[tuple[str, Buf]]
+    outputs: list[tuple[str, Buf]]
+    round_mode: int
+
+
+# --- from quant-level IR -----------------------------------------------------------------------
+
+
+def _shape4(ty: Attribute) -> Shape4:
+    assert isinstance(ty, TensorType)
+    dims = list(ty.get_shape())
+    if len(dims) > 4:
+        raise CannotLower(f"tensors of rank {len(dims)} (more than 4) are not supported")
+    full = [1] * (4 - len(dims)) + dims
+    return (full[0], full[1], full[2], full[3])
+
+
+def _qtype(value: SSAValue) -> UniformQuantType:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    el = ty.get_element_type()
+    if not isinstance(el, UniformQuantType):
+        raise CannotLower(f"expected a per-tensor !quant.uniform tensor, got {ty}")
+    if el.zero_point != 0:
+        raise CannotLower(f"asymmetric types (zero point {el.zero_point}) are not supported yet")
+    if el.storage_width != 8:
+        raise CannotLower(f"expected 8-bit storage, got {el.storage_width} bits")
+    return el
+
+
+def _kind(value: SSAValue) -> str:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    if isinstance(ty.get_element_type(), Float32Type):
+        return "f32"
+    return "i8" if _qtype(value).is_signed else "u8"
+
+
+def _scale(value: SSAValue) -> float:
+    return float(_qtype(value).scale)
+
+
+def _relu(op: Operation) -> bool:
+    if op.properties.get("relu_limit") is not None:
+        raise CannotLower("a clipped ReLU (relu_limit) is not supported yet")
+    do = op.properties.get("do_relu")
+    return bool(do.value.data) if isinstance(do, IntegerAttr) else False
+
+
+def _axis_scales(value: SSAValue, axis: int, count: int) -> np.ndarray:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    el = ty.get_element_type()
+    if isinstance(el, UniformQuantPerAxisType):
+        if el.axis != axis:
+            raise CannotLower(f"expected per-axis scales on axis {axis}, got axis {el.axis}")
+        return np.asarray(el.scales, np.float64)
+    if isinstance(el, UniformQuantType):
+        return np.full(count, float(el.scale))
+    raise CannotLower(f"expected a quantized weight, got {ty}")
+
+
+def _weight(value: SSAValue, store: WeightStore, dtype: type) -> np.ndarray:
+    owner = value.owner
+    if not isinstance(owner, top.WeightOp):
+        raise CannotLower("expected the weight operand to be a top.weight")
+    return np.asarray(weight_value(owner, store)).astype(dtype)
+
+
+def _requant_params(scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [multiplier_and_shift(float(s)) for s in scales]
+    return (
+        np.array([m for m, _ in pairs], np.int64),
+        np.array([s for _, s in pairs], np.int64),
+    )
+
+
+def _pads4(pads: tuple[int, ...]) -> tuple[int, int, int, int]:
+    # ONNX order: (top, left, bottom, right)
+    return (pads[0], pads[1], pads[2], pads[3])
+
+
+def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
+    """The integer layers of the module's one function (raises DiagnosticException listing
+    every op outside this slice)."""
+    funcs = [o for o in module.ops if isinstance(o, func.FuncOp)]
+    if len(funcs) != 1:
+        raise DiagnosticException(f"expected one func.func (the net), got {len(funcs)}")
+    fn = funcs[0]
+    store = weight_store_of(module)
+    mode_attr = module.attributes.get(ROUND_MODE_ATTR)
+    mode_name = mode_attr.data if isinstance(mode_attr, StringAttr) else "half_away_from_zero"
+    bufs: dict[SSAValue, Buf] = {}
+
+    def buf(value: SSAValue, label: str) -> Buf:
+        if value not in bufs:
+            bufs[value] = Buf(label, _shape4(value.type), _kind(value))
+        return bufs[value]
+
+    inputs = [
+        (_io_name(fn, i, False), buf(arg, f"arg{i}")) for i, arg in enumerate(fn.body.block.args)
+    ]
+    layers: list[Layer] = []
+    problems: list[str] = []
+    for index, op in enumerate(fn.body.block.ops):
+        if isinstance(op, top.WeightOp | func.ReturnOp):
+            continue
+        label = location_of(op)
+        if label == "unknown":
+            label = f"{op.name}#{index}"
+        try:
+            layer = _plan_op(op, label, store, buf, bufs)
+        except CannotLower as why:
+            problems.append(f'  {op.name} at loc("{label}"): {why}')
+            # a placeholder, so that the ops using this result are still checked
+            for r in op.results:
+                bufs.setdefault(r, Buf(label, (1, 1, 1, 1), "i8"))
+            continue
+        if layer is not None:
+            layers.append(layer)
+    if problems:
+        raise DiagnosticException(
+            f"lower-int8-to-bm1684x: {len(problems)} op(s) cannot be lowered:\n"
+            + "\n".join(problems)
+        )
+    ret = fn.body.block.last_op
+    assert isinstance(ret, func.ReturnOp)
+    outputs = [(_io_name(fn, i, True), bufs[v]) for i, v in enumerate(ret.arguments)]
+    for (_, b), v in [
+        *zip(inputs, fn.body.block.args, strict=True),
+        *zip(outputs, ret.arguments, strict=True),
+    ]:
+        b.io_shape = tuple(v.type.get_shape())  # type: ignore[attr-defined]
+    for out_name, b in [*inputs, *outputs]:
+        if b.kind != "f32":
+            raise DiagnosticException(f"lower-int8-to-bm1684x: net tensor '{out_name}' is not f32")
+    return Int8Net(name or fn.sym_name.data, layers, inputs, outputs, ROUND_MODE_NUMBERS[mode_name])
+
+
+def _plan_op(
+    op: Operation,
+    label: str,
+    store: WeightStore,
+    buf: Callable[[SSAValue, str], Buf],
+    bufs: dict[SSAValue, Buf],
+) -> Layer | None:
+    if isinstance(op, top.InputOp | top.IdentityOp | top.ReshapeOp):
+        # the same bytes under another name or shape: alias the DDR buffer
+        src = bufs[op.operands[0]]
+        root = src.root or src
+        bufs[op.results[0]] = Buf(root.name, _shape4(op.results[0].type), root.kind, root=root)
+        return None
+    out = op.results[0] if op.results else None
+    if out is None:
+        raise CannotLower("an op without a result")
+    if isinstance(op, quant.QuantizeCastOp):
+        return QCast(label, [bufs[op.input]], buf(out, label), inv_scale=1.0 / _scale(out))
+    if isinstance(op, quant.DequantizeCastOp):
+        if _kind(out) != "f32":
+            raise CannotLower("only dequantization to f32 is supported")
+        return DCast(label, [bufs[op.input]], buf(out, label), scale=_scale(op.input))
+    if isinstance(op, quant.RequantizeCastOp):
+        m, s = multiplier_and_shift(_scale(op.input) / _scale(out))
+        return Requant(label, [bufs[op.input]], buf(out, label), multiplier=m, shift=s)
+    if isinstance(op, top.ConvOp):
+        return _plan_conv(op, label, store, buf, bufs)
+    if isinstance(op, top.MaxPoolOp):
+        if _relu(op):
+            raise CannotLower("a max pool with a fused ReLU is not supported yet")
+        if op.ceil_mode.value.data:
+            raise CannotLower("ceil_mode is not supported yet")
+        if _kind(op.input) != _kind(out) or _scale(op.input) != _scale(out):
+            raise CannotLower("max pooling must keep its input's quantized type")
+        kh, kw = op.kernel_shape.get_values()
+        sh, sw = op.strides.get_values()
+        return MaxPool(
+            label, [bufs[op.input]], buf(out, label), kernel=(kh, kw), stride=(sh, sw),
+            pads=_pads4(tuple(op.pads.get_values())),
+        )  # fmt: skip
+    if isinstance(op, top.GlobalAvgPoolOp):
+        n, c, h, w = _shape4(op.input.type)
+        if _kind(op.input) != _kind(out):
+            raise CannotLower("the average pool's result must have its input's signedness")
+        m, s = multiplier_and_shift(_scale(op.input) / (_scale(out) * h * w), POOL_MULTIPLIER_MAX)
+        return AvgPool(label, [bufs[op.input]], buf(out, label), multiplier=m, shift=s)
+    if isinstance(op, top.AddOp):
+        if len(op.inputs) != 2:
+            raise CannotLower(f"expected 2 inputs, got {len(op.inputs)}")
+        if op.coeff is not None:
+            raise CannotLower("add with coefficients is not supported yet")
+        a, b = op.inputs
+        if _shape4(a.type) != _shape4(b.type):
+            raise CannotLower("broadcasting add is not supported yet")
+        ratios = [_scale(v) / _scale(out) for v in (a, b)]
+        m0, shift = multiplier_and_shift(max(ratios), (1 << ADD_MULTIPLIER_BITS) - 1)
+        mults = (int(round(ratios[0] * 2.0**shift)), int(round(ratios[1] * 2.0**shift)))
+        return Add(
+            label, [bufs[a], bufs[b]], buf(out, label), multipliers=mults, shift=shift,
+            relu=_relu(op),
+        )  # fmt: skip
+    if isinstance(op, top.MatMulOp):
+        return _plan_matmul(op, label, store, buf, bufs)
+    raise CannotLower("no INT8 code generation for this op yet")
+
+
+def _plan_conv(
+    op: top.ConvOp,
+    label: str,
+    store: WeightStore,
+    buf: Callable[[SSAValue, str], Buf],
+    bufs: dict[SSAValue, Buf],
+) -> Conv:
+    if op.group.value.data != 1:
+        raise CannotLower(f"grouped conv (group {op.group.value.data}) is not supported yet")
+    oc = _shape4(op.filter.type)[0]
+    w = _weight(op.filter, store, np.int8)
+    s_w = _axis_scales(op.filter, 0, oc)
+    out = op.output
+    if op.bias is not None:
+        bias = _weight(op.bias, store, np.int32)
+    else:
+        bias = np.zeros(oc, np.int32)
+    mults, shifts = _requant_params(_scale(op.input) * s_w / _scale(out))
+    dil = tuple(op.dilations.get_values()) if op.dilations is not None else (1, 1)
+    return Conv(
+        label, [bufs[op.input]], buf(out, label), weight=w, bias=bias, multipliers=mults,
+        shifts=shifts, stride=tuple(op.strides.get_values()),  # type: ignore[arg-type]
+        dilation=dil,  # type: ignore[arg-type]
+        pads=_pads4(tuple(op.pads.get_values())), relu=_relu(op),
+    )  # fmt: skip
+
+
+def _plan_matmul(
+    op: top.MatMulOp,
+    label: str,
+    store: WeightStore,
+    buf: Callable[[SSAValue, str], Buf],
+    bufs: dict[SSAValue, Buf],
+) -> MatMul:
+    lt, rt = op.input.type, op.right.type
+    assert isinstance(lt, TensorType) and isinstance(rt, TensorType)
+    if len(lt.get_shape()) != 2 or len(rt.get_shape()) != 2:
+        raise CannotLower("only (M, K) x (K, N) matmuls are supported yet")
+    k, n = rt.get_shape()
+    w = _weight(op.right, store, np.int8)
+    s_w = _axis_scales(op.right, 1, n)
+    bias = _weight(op.bias, store, np.int32) if op.bias is not None else np.zeros(n, np.int32)
+    mults, shifts = _requant_params(_scale(op.input) * s_w / _scale(op.output))
+    return MatMul(
+        label, [bufs[op.input]], buf(op.output, label), weight=w.reshape(k, n),
+        bias=bias.reshape(n), multipliers=mults, shifts=shifts, relu=_relu(op),
+    )  # fmt: skip
+
+
+def _io_name(fn: func.FuncOp, index: int, output: bool) -> str:
+    attrs = fn.res_attrs if output else fn.arg_attrs
+    if attrs is not None and index < len(attrs.data):
+        label = attrs.data[index].data.get("onnx.name")
+        if isinstance(label, StringAttr):
+            return label.data
+    return f"{'output' if output else 'input'}{index}"
+
+
+# =============================================================================================
+# Local tensors and command helpers
+# =============================================================================================
+
+_PREC = {"f32": Precision.FP32, "i8": Precision.INT8, "u8": Precision.INT8, "i32": Precision.INT32}
+
+
+def _rows(c: int) -> int:
+    return -(-c // NPU)
+
+
+@dataclass(frozen=True)
+class LT:
+    """A local tensor (n, c, h, w) on lanes from 0, `ebytes` per element, EU-aligned or compact."""
+
+    off: int
+    shape: Shape4
+    ebytes: int
+    compact: bool = False
+
+    @property
+    def cs(self) -> int:
+        _, _, h, w = self.shape
+        return (
+            h * w
+            if self.compact
+            else -(-(h * w) // chip.eu_num(8 * self.ebytes)) * (chip.eu_num(8 * self.ebytes))
+        )
+
+    @property
+    def strides(self) -> Shape4:
+        _, c, _, w = self.shape
+        return (_rows(c) * self.cs, self.cs, w, 1)
+
+    @property
+    def nbytes(self) -> int:
+        return self.shape[0] * _rows(self.shape[1]) * self.cs * self.ebytes
+
+    @property
+    def range(self) -> tuple[int, int]:
+        return (self.off, self.off + self.nbytes)
+
+    def addr(self) -> int:
+        return self.off
+
+
+class Arena:
+    """Bump allocation inside one half of every lane."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.top = base
+
+    def alloc(self, shape: Shape4, ebytes: int, compact: bool = False) -> LT:
+        off = -(-self.top // chip.EU_BYTES) * chip.EU_BYTES
+        t = LT(off, shape, ebytes, compact)
+        if off + t.nbytes > self.base + HALF_LANE:
+            raise CannotLower(
+                f"{t.nbytes} bytes per lane at {off:#x} do not fit local memory "
+                f"(slicing is not implemented for INT8 yet)"
+            )
+        self.top = off + t.nbytes
+        return t
+
+
+def _dense(shape: Shape4) -> Shape4:
+    _, c, h, w = shape
+    return (c * h * w, h * w, w, 1)
+
+
+@dataclass
+class _Em:
+    prog: Program
+    round_mode: int
+
+    def load(self, dst: LT, src: int, strides: Shape4, prec: Precision) -> None:
+        self.prog.add(
+            GdmaTensorOp, writes=[dst.range], cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True, nchw_copy=True, dtype=prec, src_addr=src, src_shape=dst.shape,
+            src_stride=strides, dst_addr=chip.LMEM_BASE + dst.addr(), dst_shape=(0, 0, 0, 0),
+            dst_stride=dst.strides,
+        )  # fmt: skip
+
+    def store(self, src: LT, dst: int, strides: Shape4, prec: Precision) -> None:
+        self.prog.add(
+            GdmaTensorOp, reads=[src.range], cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True, nchw_copy=True, dtype=prec, src_addr=chip.LMEM_BASE + src.addr(),
+            src_shape=src.shape, src_stride=src.strides, dst_addr=dst, dst_shape=(0, 0, 0, 0),
+            dst_stride=strides,
+        )  # fmt: skip
+
+    def ar(
+        self,
+        eu: ArEu,
+        res: LT,
+        res_prec: Precision,
+        operands: list[tuple[LT | int, Precision, bool]],
+        *,
+        cast_signed: bool = True,
+        free: dict[int, Shape4] | None = None,
+        round_mode: int | None = None,
+    ) -> None:
+        """res = a <eu> b; operands (tensor or raw 32-bit immediate, precision, signed);
+        `free` gives free-stride (explicit) layouts by operand index."""
+        fields: dict[str, object] = {}
+        reads = []
+        for i, (x, p, signed) in enumerate(operands):
+            if isinstance(x, LT):
+                reads.append(x.range)
+                fields[f"opd{i}_addr"] = x.addr()
+                if free and i in free:
+                    fields[f"opd{i}_layout"] = Layout.FREE
+                    fields[f"opd{i}_stride"] = free[i]
+            else:
+                fields |= {f"opd{i}_addr": x & 0xFFFFFFFF, f"opd{i}_const": True}
+            fields |= {f"opd{i}_prec": p, f"opd{i}_sign": signed}
+        if eu is ArEu.CAST:
+            fields["opd2_sign"] = cast_signed
+        self.prog.add(
+            ArOp, reads=reads, writes=[res.range], tsk_eu_typ=eu, opd_num=len(operands),
+            res0_addr=res.addr(), res0_shape=res.shape, res0_prec=res_prec,
+            round_mode=self.round_mode if round_mode is None else round_mode, **fields,
+        )  # fmt: skip
+
+    def rq1(
+        self,
+        res: LT,
+        x: LT,
+        x_signed: bool,
+        out_signed: bool,
+        params: LT | None = None,
+        imm: tuple[int, int] = (1, 0),
+    ) -> None:
+        """quant.rq1: per-channel words at `params`, or the immediate (multiplier, shift)."""
+        reads = [x.range]
+        if params is not None:
+            reads.append(params.range)
+            opd = {"opd1_addr": params.addr()}
+        else:
+            m, s = imm
+            opd = {"opd1_addr": m & 0xFFFFFFFF, "opd1_const": True, "opd2_addr": (-s) & 0xFF}
+        self.prog.add(
+            RqDqOp, reads=reads, writes=[res.range], tsk_eu_typ=RqDqEu.RQ1, res0_addr=res.addr(),
+            res0_shape=res.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
+            opd0_prec=_prec_of(x), opd0_sign=x_signed, opd2_sign=out_signed,
+            round_mode=self.round_mode, **opd,
+        )  # fmt: skip
+
+
+def _prec_of(t: LT) -> Precision:
+    return {1: Precision.INT8, 4: Precision.INT32}[t.ebytes]
+
+
+def _coeff_conv(layer: Conv) -> np.ndarray:
+    """The alignIC filter: per output channel, blocks of 64 input channels, tap-major."""
+    oc, ic, kh, kw = layer.weight.shape
+    blocks = -(-ic // INT8_CUBE)
+    w = np.zeros((oc, blocks * INT8_CUBE, kh * kw), np.int8)
+    w[:, :ic, :] = layer.weight.reshape(oc, ic, kh * kw)
+    return w.reshape(oc, blocks, INT8_CUBE, kh * kw).transpose(0, 1, 3, 2).reshape(oc, -1)
+
+
+def _rq_words(mults: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """(c, 3) int32: multiplier, negated shift, zero point 0 (quant.rq1's per-channel words)."""
+    words = np.zeros((len(mults), 3), np.int64)
+    words[:, 0], words[:, 1] = mults, -shifts
+    return words.astype(np.int32)
+
+
+# =============================================================================================
+# Emission
+# =============================================================================================
+
+
+@dataclass
+class _Coeffs:
+    """The coefficient blob under construction: command-layout arrays at 4 KiB offsets."""
+
+    blob: list[tuple[str, int, bytes]] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, name: str, array: np.ndarray) -> int:
+        data = np.ascontiguousarray(array).tobytes()
+        offset = self.size
+        self.blob.append((name, offset, data))
+        self.size = -(-(offset + len(data)) // chip.GMEM_ALIGNMENT) * chip.GMEM_ALIGNMENT
+        return chip.GMEM_BASE + offset
+
+
+def _place(net: Int8Net, base: int) -> int:
+    """DDR addresses of every root buffer from `base`; returns the end."""
+    seen: list[Buf] = []
+    for b in [b for _, b in net.inputs] + [lay.output for lay in net.layers]:
+        root = b.root or b
+        if all(root is not s for s in seen):
+            seen.append(root)
+    top_ = base
+    for b in seen:
+        b.addr = top_
+        top_ = -(-(top_ + b.nbytes) // chip.GMEM_ALIGNMENT) * chip.GMEM_ALIGNMENT
+    return top_
+
+
+def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
+    """Commands, coefficients (into `store` as `<net>.coeff`) and the bmodel IR of `net`."""
+    coeffs = _Coeffs()
+    weights: list[dict[str, int]] = []
+    for layer in net.layers:
+        w: dict[str, int] = {}
+        if isinstance(layer, Conv):
+            w["filter"] = coeffs.add(f"{layer.name}.filter", _coeff_conv(layer))
+            w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
+            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+        elif isinstance(layer, MatMul):
+            w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.T.copy())
+            w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
+            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+        weights.append(w)
+    coeff_size = max(coeffs.size, chip.GMEM_ALIGNMENT)
+    ctx_addr = chip.GMEM_BASE + coeff_size
+    ctx_end = _place(net, ctx_addr)
+
+    prog = Program()
+    em = _Em(prog, net.round_mode)
+    for i, (layer, w) in enumerate(zip(net.layers, weights, strict=True)):
+        prog.attribute_to(prog.new_layer(layer.name))
+        _EMITTERS[type(layer)](em, layer, Arena((i % 2) * HALF_LANE), w)
+    group = prog.finish()
+    group.attributes["nntc.layers"] = StringAttr(json.dumps(prog.layer_map()))
+
+    blob = np.zeros(coeff_size, np.uint8)
+    locations: list[Attribute] = []
+    for name, offset, data in coeffs.blob:
+        blob[offset : offset + len(data)] = np.frombuffer(data, np.uint8)
+        locations.append(CoeffLocationAttr(StringAttr(name), IntAttr(offset), IntAttr(len(data))))
+    coeff_name = f"{net.name}.coeff"
+    store[coeff_name] = blob
+
+    def io(cls: type[InputTensorOp] | type[OutputTensorOp], name: str, b: Buf) -> Operation:
+        return cls.create(
+            properties={
+                "tensor_name": StringAttr(name),
+                "dtype": StringAttr("float32"),
+                "shape": DenseArrayBase.from_list(i64, list(b.io_shape)),
+                "device_addr": IntegerAttr(b.address, i64),
+                "size": IntegerAttr(b.nbytes, i64),
+                "mem_type": IntegerAttr(1, i64),
+            }
+        )
+
+    ios = [io(InputTensorOp, n, b) for n, b in net.inputs]
+    ios += [io(OutputTensorOp, n, b) for n, b in net.outputs]
+    coeff = CoeffMemOp.create(
+        properties={
+            "address": IntegerAttr(chip.GMEM_BASE, i64),
+            "weight_name": StringAttr(coeff_name),
+            "locations": ArrayAttr(locations),
+        }
+    )
+    ctx_size = ctx_end - ctx_addr
+    stage = StageOp(
+        [*ios, coeff, group],
+        ctx_addr=IntegerAttr(ctx_addr, i64),
+        ctx_size=IntegerAttr(ctx_size, i64),
+        ctx_sizes=DenseArrayBase.from_list(i64, [ctx_size]),
+        core_num=IntegerAttr(1, i64),
+        dynamic_ctx_addr=IntegerAttr(ctx_addr, i64),
+        dynamic_coeff_offset=IntegerAttr(coeff_size, i64),
+        dynamic_combined_coeff_offset=IntegerAttr(coeff_size, i64),
+        stage_ir=DenseArrayBase.from_list(i64, [0] * 5),
+        binary_ir=UnitAttr(),
+        subnet_run_core=IntegerAttr(1, i64),
+    )
+    return ModelOp([NetOp(net.name, [stage])], neuron_size=IntegerAttr(ctx_size, i64),
+                   device_num=IntegerAttr(1, i64))  # fmt: skip
+
+
+def _emit_qcast(em: _Em, layer: QCast, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    f = arena.alloc(src.shape, 4)
+    em.load(f, src.address, _dense(src.shape), Precision.FP32)
+    em.ar(ArEu.MUL, f, Precision.FP32, [(f, Precision.FP32, True),
+          (f32_bits(layer.inv_scale), Precision.FP32, True)], round_mode=0)  # fmt: skip
+    em.ar(ArEu.CAST, f, Precision.INT32, [(f, Precision.FP32, True)])
+    q = arena.alloc(out.shape, 1)
+    em.ar(ArEu.CAST, q, Precision.INT8, [(f, Precision.INT32, True)], cast_signed=out.signed)
+    em.store(q, out.address, _dense(out.shape), Precision.INT8)
+
+
+def _emit_dcast(em: _Em, layer: DCast, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    q = arena.alloc(src.shape, 1)
+    em.load(q, src.address, _dense(src.shape), Precision.INT8)
+    f = arena.alloc(src.shape, 4)
+    em.prog.add(
+        RqDqOp, reads=[q.range], writes=[f.range], tsk_eu_typ=RqDqEu.DQ0, res0_addr=f.addr(),
+        res0_shape=f.shape, res0_prec=Precision.FP32, opd0_addr=q.addr(),
+        opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=0, opd1_const=True,
+        opd2_addr=f32_bits(layer.scale), opd2_sign=True, round_mode=0,
+    )  # fmt: skip
+    em.store(f, layer.output.address, _dense(layer.output.shape), Precision.FP32)
+
+
+def _emit_requant(em: _Em, layer: Requant, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    x = arena.alloc(src.shape, 1)
+    em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    y = arena.alloc(layer.output.shape, 1)
+    em.rq1(y, x, src.signed, layer.output.signed, imm=(layer.multiplier, layer.shift))
+    em.store(y, layer.output.address, _dense(layer.output.shape), Precision.INT8)
+
+
+def _requant_out(
+    em: _Em, arena: Arena, acc: LT, out: Buf, rq: LT | None, imm: tuple[int, int], relu: bool
+) -> LT:
+    y = arena.alloc(acc.shape, 1)
+    em.rq1(y, acc, True, out.signed, params=rq, imm=imm)
+    if relu and out.signed:
+        em.ar(ArEu.MAX, y, Precision.INT8, [(y, Precision.INT8, True), (0, Precision.INT8, True)])
+    return y
+
+
+def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    n, ic, ih, iw = src.shape
+    _, oc, oh, ow = out.shape
+    oc_, _, kh, kw = layer.weight.shape
+    width = -(-ic // INT8_CUBE) * INT8_CUBE * kh * kw
+    filt = arena.alloc((1, oc, 1, width), 1, compact=True)
+    em.load(filt, w["filter"], (oc * width, width, width, 1), Precision.INT8)
+    bias = arena.alloc((1, oc, 1, 1), 4, compact=True)
+    em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
+    rq = arena.alloc((1, oc, 1, 3), 4)
+    em.load(rq, w["rq"], (oc * 3, 3, 3, 1), Precision.INT32)
+    x = arena.alloc(src.shape, 1)
+    em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    acc = arena.alloc(out.shape, 4)
+    pt, pl, pb, pr = layer.pads
+    em.prog.add(
+        ConvOp, reads=[x.range, filt.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
+        res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
+        opd0_addr=x.addr(), opd0_shape=(ic, ih, iw), opd0_prec=Precision.INT8,
+        opd0_sign=src.signed, opd1_addr=filt.addr(), kernel=(kh, kw), opd1_sign=True,
+        opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True, pad=(pt, pb, pl, pr),
+        stride=layer.stride, ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1),
+    )  # fmt: skip
+    em.ar(ArEu.ADDS, acc, Precision.INT32,
+          [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
+          free={0: (0, 1, 0, 0)})  # fmt: skip
+    y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu)
+    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+
+
+def _emit_maxpool(em: _Em, layer: MaxPool, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    x = arena.alloc(src.shape, 1)
+    em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    y = arena.alloc(out.shape, 1)
+    pt, pl, pb, pr = layer.pads
+    em.prog.add(
+        PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.MAXPOOLING,
+        res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
+        opd0_shape=src.shape[2:], opd0_prec=Precision.INT8, opd0_sign=src.signed,
+        kernel=layer.kernel, stride=layer.stride, pad=(pt, pb, pl, pr), opd3_const=True,
+        opd3_addr=0x80 if src.signed else 0,
+    )  # fmt: skip
+    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+
+
+def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    n, c, h, wd = src.shape
+    x = arena.alloc(src.shape, 1)
+    em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    y = arena.alloc((n, c, 1, 1), 1)
+    em.prog.add(
+        PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.AVGPOOLING,
+        res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
+        opd0_shape=(h, wd), opd0_prec=Precision.INT8, opd0_sign=src.signed, kernel=(h, wd),
+        opd1_addr=layer.multiplier, opd1_const=True, opd1_sign=False,
+        opd2_addr=layer.shift, opd2_const=True, opd3_addr=0, opd3_const=True,
+        round_mode=em.round_mode,
+    )  # fmt: skip
+    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+
+
+def _emit_add(em: _Em, layer: Add, arena: Arena, w: dict[str, int]) -> None:
+    out = layer.output
+    acc = arena.alloc(out.shape, 4)
+    tmp = arena.alloc(out.shape, 4)
+    for i, (src, m) in enumerate(zip(layer.inputs, layer.multipliers, strict=True)):
+        x = arena.alloc(src.shape, 1)
+        em.load(x, src.address, _dense(src.shape), Precision.INT8)
+        em.ar(ArEu.MUL, acc if i == 0 else tmp, Precision.INT32,
+              [(x, Precision.INT8, src.signed), (m, Precision.INT32, True)])  # fmt: skip
+    em.ar(ArEu.ADD, acc, Precision.INT32,
+          [(acc, Precision.INT32, True), (tmp, Precision.INT32, True)])  # fmt: skip
+    y = _requant_out(em, arena, acc, out, None, (1, layer.shift), layer.relu)
+    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+
+
+def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    k, nn = layer.weight.shape
+    m = math.prod(src.shape) // k
+    # y^T (N, M) = W^T (N, K) @ x^T (K, M): output columns on lanes, per-channel requant
+    left = arena.alloc((1, nn, 1, k), 1)
+    em.load(left, w["filter"], (nn * k, k, k, 1), Precision.INT8)
+    bias = arena.alloc((1, nn, 1, 1), 4, compact=True)
+    em.load(bias, w["bias"], (nn, 1, 1, 1), Precision.INT32)
+    rq = arena.alloc((1, nn, 1, 3), 4)
+    em.load(rq, w["rq"], (nn * 3, 3, 3, 1), Precision.INT32)
+    right = arena.alloc((1, k, 1, m), 1)
+    em.load(right, src.address, (k * m, 1, 1, k), Precision.INT8)
+    acc = arena.alloc((1, nn, 1, m), 4)
+    em.prog.add(
+        Mm2Op, reads=[left.range, right.range], writes=[acc.range], tsk_eu_typ=Mm2Eu.NN,
+        res0_addr=acc.addr(), res0_shape=(nn, m), res0_prec=Precision.INT32,
+        opd0_addr=left.addr(), opd0_prec=Precision.INT8, opd0_sign=True,
+        opd1_addr=right.addr(), opd1_shape=(k, m), opd1_sign=src.signed, opd2_addr=0,
+        opd2_const=True,
+    )  # fmt: skip
+    em.ar(ArEu.ADDS, acc, Precision.INT32,
+          [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
+          free={0: (0, 1, 0, 0)})  # fmt: skip
+    y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu)
+    em.store(y, out.address, (nn * m, 1, 1, nn), Precision.INT8)
+
+
+_EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
+    QCast: _emit_qcast,
+    DCast: _emit_dcast,
+    Requant: _emit_requant,
+    Conv: _emit_conv,
+    MaxPool: _emit_maxpool,
+    AvgPool: _emit_avgpool,
+    Add: _emit_add,
+    MatMul: _emit_matmul,
+}
+"""Command emitter of each layer kind."""
+
+
+@dataclass(frozen=True)
+class LowerInt8ToBm1684xPass(ModulePass):
+    """Generate BM1684X commands for a quant-level net (see the module docstring)."""
+
+    name = "lower-int8-to-bm1684x"
+
+    net: str | None = None
+    """Net name in the bmodel; the function's name by default."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        net = plan_int8_net(op, self.net)
+        fn = next(o for o in op.ops if isinstance(o, func.FuncOp))
+        try:
+            model = emit_int8_net(net, weight_store_of(op))
+        except CannotLower as why:
+            raise DiagnosticException(f"lower-int8-to-bm1684x: {why}") from why
+        fn.detach()
+        fn.erase()
+        op.body.block.add_op(model)

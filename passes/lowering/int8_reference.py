@@ -1,0 +1,178 @@
+"""Exact integer reference of the INT8 code generator (`nntc.passes.lowering.int8`).
+
+Runs the integer layers of an `Int8Net` in numpy with the arithmetic the emitted commands
+perform, independently of the command encoding and of the simulator: int8 x int8 products
+accumulated in int32, the int32 bias added with saturation, requantization as
+`saturate(round_shift(x * multiplier, shift))` with the net's rounding mode (TPU-MLIR's
+`RightShiftRound`, exact on int64), max pooling on the stored integers, average pooling as
+`round_shift(window sum * multiplier, shift)`, the input quantizer as float32 `x * (1 / scale)`
+rounded then saturated, and the output as float32 `q * scale`. The simulator's output must equal
+this bit for bit on every tensor (`tests/test_e2e_int8.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from nntc.passes.lowering.int8 import (
+    Add,
+    AvgPool,
+    Buf,
+    Conv,
+    DCast,
+    Int8Net,
+    Layer,
+    MatMul,
+    MaxPool,
+    QCast,
+    Requant,
+)
+
+__all__ = ["round_float", "round_shift", "run_int8_net"]
+
+INT32 = (-(1 << 31), (1 << 31) - 1)
+
+
+def round_shift(x: np.ndarray, shift: np.ndarray | int, mode: int) -> np.ndarray:
+    """`x` (integers) divided by 2**shift (shift >= 0), rounded with TPU rounding mode `mode`:
+    0 half to even, 1 half away from zero, 2 toward zero, 3 down, 4 up, 5 half up, 6 half down."""
+    x = np.asarray(x, np.int64)
+    s = np.broadcast_to(np.asarray(shift, np.int64), x.shape)
+    q = x >> s  # floor
+    rem = x - (q << s)
+    half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(s - 1, 0)), 0)
+    if mode == 0:
+        up = (rem > half) | ((rem == half) & (q % 2 == 1))
+    elif mode == 1:
+        up = np.where(x >= 0, rem >= half, rem > half)
+    elif mode == 2:
+        up = (x < 0) & (rem != 0)
+    elif mode == 3:
+        up = np.zeros(x.shape, bool)
+    elif mode == 4:
+        up = rem != 0
+    elif mode == 5:
+        up = rem >= half
+    elif mode == 6:
+        up = rem > half
+    else:
+        raise ValueError(f"round mode {mode} is not one of 0..6")
+    return q + (up & (s > 0))
+
+
+def round_float(x: np.ndarray, mode: int) -> np.ndarray:
+    """Float values to integers with TPU rounding mode `mode` (as `round_shift`)."""
+    x = np.asarray(x, np.float64)
+    fl = np.floor(x)
+    frac = x - fl
+    if mode == 0:
+        return np.rint(x)
+    if mode == 1:
+        return np.where(x >= 0, np.floor(x + 0.5), -np.floor(-x + 0.5))
+    if mode == 2:
+        return np.trunc(x)
+    if mode == 3:
+        return fl
+    if mode == 4:
+        return np.ceil(x)
+    if mode == 5:
+        return np.where(frac >= 0.5, fl + 1, fl)
+    if mode == 6:
+        return np.where(frac > 0.5, fl + 1, fl)
+    raise ValueError(f"round mode {mode} is not one of 0..6")
+
+
+def _sat(x: np.ndarray, buf: Buf) -> np.ndarray:
+    lo, hi = (-128, 127) if buf.signed else (0, 255)
+    return np.clip(x, lo, hi).astype(np.int8 if buf.signed else np.uint8)
+
+
+def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
+    n, ic, ih, iw = x.shape
+    oc, _, kh, kw = layer.weight.shape
+    _, _, oh, ow = layer.output.shape
+    pt, pl, pb, pr = layer.pads
+    sh, sw = layer.stride
+    dh, dw = layer.dilation
+    xp = np.zeros((n, ic, ih + pt + pb, iw + pl + pr), np.int64)
+    xp[:, :, pt : pt + ih, pl : pl + iw] = x
+    acc = np.zeros((n, oc, oh, ow), np.int64)
+    w = layer.weight.astype(np.int64)
+    for ky in range(kh):
+        for kx in range(kw):
+            y0, x0 = ky * dh, kx * dw
+            view = xp[:, :, y0 : y0 + (oh - 1) * sh + 1 : sh, x0 : x0 + (ow - 1) * sw + 1 : sw]
+            acc += np.einsum("nchw,oc->nohw", view, w[:, :, ky, kx])
+    return acc
+
+
+def _requant(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, mode: int) -> np.ndarray:
+    return round_shift(acc * mult, shift, mode)
+
+
+def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
+    out = layer.output
+    if isinstance(layer, QCast):
+        scaled = args[0].astype(np.float32) * np.float32(layer.inv_scale)
+        return _sat(np.clip(round_float(scaled, mode), *INT32), out)
+    if isinstance(layer, DCast):
+        return (args[0].astype(np.float32) * np.float32(layer.scale)).astype(np.float32)
+    if isinstance(layer, Requant):
+        return _sat(
+            round_shift(args[0].astype(np.int64) * layer.multiplier, layer.shift, mode), out
+        )
+    if isinstance(layer, Conv):
+        acc = np.clip(_conv(args[0], layer) + layer.bias.reshape(1, -1, 1, 1), *INT32)
+        shape = (1, -1, 1, 1)
+        y = _requant(acc, layer.multipliers.reshape(shape), layer.shifts.reshape(shape), mode)
+        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+    if isinstance(layer, MaxPool):
+        x = args[0].astype(np.int64)
+        n, c, ih, iw = x.shape
+        pt, pl, pb, pr = layer.pads
+        lo = -128 if layer.inputs[0].signed else 0
+        xp = np.full((n, c, ih + pt + pb, iw + pl + pr), lo, np.int64)
+        xp[:, :, pt : pt + ih, pl : pl + iw] = x
+        _, _, oh, ow = out.shape
+        (kh, kw), (sh, sw) = layer.kernel, layer.stride
+        y = np.full((n, c, oh, ow), lo, np.int64)
+        for ky in range(kh):
+            for kx in range(kw):
+                y = np.maximum(y, xp[:, :, ky : ky + (oh - 1) * sh + 1 : sh,
+                                     kx : kx + (ow - 1) * sw + 1 : sw])  # fmt: skip
+        return _sat(y, out)
+    if isinstance(layer, AvgPool):
+        total = args[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
+        return _sat(round_shift(total * layer.multiplier, layer.shift, mode), out)
+    if isinstance(layer, Add):
+        acc = sum(a.astype(np.int64) * m for a, m in zip(args, layer.multipliers, strict=True))
+        y = round_shift(np.asarray(acc), layer.shift, mode)
+        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+    if isinstance(layer, MatMul):
+        k, n = layer.weight.shape
+        x = args[0].reshape(-1, k).astype(np.int64)
+        acc = np.clip(x @ layer.weight.astype(np.int64) + layer.bias.astype(np.int64), *INT32)
+        y = _requant(acc, layer.multipliers.reshape(1, -1), layer.shifts.reshape(1, -1), mode)
+        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+    raise TypeError(f"no reference for {type(layer).__name__}")
+
+
+def run_int8_net(net: Int8Net, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every layer's result by layer name (and the net outputs by their names)."""
+    values: dict[int, np.ndarray] = {}
+
+    def read(b: Buf) -> np.ndarray:
+        return values[id(b.root or b)].reshape(b.shape)
+
+    for name, b in net.inputs:
+        values[id(b.root or b)] = np.asarray(inputs[name], np.float32).reshape(b.shape)
+    results: dict[str, np.ndarray] = {}
+    for layer in net.layers:
+        y = _run(layer, [read(b) for b in layer.inputs], net.round_mode).reshape(layer.output.shape)
+        values[id(layer.output.root or layer.output)] = y
+        results[layer.name] = y
+    for name, b in net.outputs:
+        results[name] = read(b).reshape(b.io_shape)
+    return results
