@@ -29,13 +29,15 @@ dashed spellings work too) and runs, in one process:
    quantize{qtable="<net>_qtable"}'` reproduces it), and `<net>_layer_report.txt` / `.json` (cosine and SQNR of each
    tensor, FP32 vs INT8, plus the candidates and the mixed-precision rounds).
 
-The seed's tool ends with `<net>_batch1/compilation.bmodel`. nntc cannot generate INT8 code yet
-(the lowering of quantized ops to tpu/bm1684x is the next step of the project), so after writing
-everything above `nntc-cali` prints one line, "INT8 code generation is not available yet; wrote
-calibration results to OUTDIR/<net>_batch1", and exits with code 3, so that no script mistakes the
-run for a finished compile. When INT8 lowering lands this step writes the bmodel and exits 0.
+7. like the seed's tool, `<net>_batch1/compilation.bmodel`: the chosen quant-level module through
+   `lower-int8-to-bm1684x` (net inputs and outputs float32), and exit code 0. That INT8 code
+   generation is a first slice (conv, relu, maxpool, add, global average pool, matmul; no float
+   layers inside the net): for a net outside it `nntc-cali` prints "INT8 code generation is not
+   available yet; wrote calibration results to OUTDIR/<net>_batch1" and the ops it cannot lower
+   yet, writes no bmodel, and exits with code 3, so that no script mistakes the run for a
+   finished compile.
 
-Exit codes: 3 as above; 2 for what the user can fix (flags, preprocess string (the message gives
+Exit codes: 0 with the bmodel; 3 as above; 2 for what the user can fix (flags, preprocess string (the message gives
 the column), missing image folder or model, unsupported ops), reported as one line
 `nntc-cali: error: ...` before anything is written; 1 for internal errors and when even with
 every layer moved to F16 the expected cosine is not met (the results are still written, for
@@ -68,7 +70,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NO_CODEGEN = 3
 """Calibration done and written; the INT8 bmodel cannot be generated yet."""
-NO_CODEGEN_MESSAGE = "INT8 code generation is not available yet; wrote calibration results to {}"
+NO_CODEGEN_MESSAGE = (
+    "INT8 code generation is not available yet for this net; wrote calibration results to {}"
+)
 DEFAULT_METHODS = ("max", "percentile", "kl", "mse")
 
 
@@ -585,8 +589,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    print(f"{PROG}: {NO_CODEGEN_MESSAGE.format(p.result_dir)}", file=sys.stderr)
-    return EXIT_NO_CODEGEN
+    why_not = write_int8_bmodel(outcome.mixed.module, p.net, p.result_dir / "compilation.bmodel")
+    if why_not is not None:
+        print(f"{PROG}: {NO_CODEGEN_MESSAGE.format(p.result_dir)}", file=sys.stderr)
+        print(f"{PROG}: {why_not}", file=sys.stderr)
+        return EXIT_NO_CODEGEN
+    print(f"{PROG}: wrote {p.result_dir / 'compilation.bmodel'}")
+    return 0
+
+
+def write_int8_bmodel(quant_module: ModuleOp, net: str, path: Path) -> str | None:
+    """Lower the chosen quant-level module to BM1684X commands and write the bmodel.
+
+    Returns None on success, else why the INT8 code generation cannot handle this net yet (its
+    first slice covers conv, relu, maxpool, add, global average pool and matmul in INT8, with no
+    float layers inside the net); nothing is written then.
+    """
+    from xdsl.context import Context
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from nntc.passes.lowering.int8 import LowerInt8ToBm1684xPass
+    from nntc.targets.atomic import write_atomically
+    from nntc.targets.bm1684x.bmodel import bmodel_bytes
+    from nntc.targets.bm1684x.bmodel_ir import ir_to_bmodel
+    from nntc.targets.weight_store import attach_weight_store, weight_store_of
+
+    module = quant_module.clone()
+    attach_weight_store(module, weight_store_of(quant_module))
+    try:
+        LowerInt8ToBm1684xPass(net=net).apply(Context(), module)
+    except DiagnosticException as err:
+        return " ".join(str(err).split())
+    write_atomically(path, bmodel_bytes(ir_to_bmodel(module, weight_store_of(module))))
+    return None
 
 
 if __name__ == "__main__":
