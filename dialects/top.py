@@ -772,13 +772,17 @@ class ElementwiseOp(ReluFusibleOp, ABC):
 
 
 class AddCanonicalization(HasCanonicalizationPatternsTrait):
-    """Add patterns: absorb a bias into a preceding layernorm."""
+    """Add patterns: absorb a bias into a preceding layernorm, or a per-channel constant into the
+    bias of a preceding conv / deconv / matmul."""
 
     @classmethod
     def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
-        from nntc.passes.canonicalization_patterns.top import FoldBiasIntoLayerNorm
+        from nntc.passes.canonicalization_patterns.top import (
+            FoldAffineIntoProducer,
+            FoldBiasIntoLayerNorm,
+        )
 
-        return (FoldBiasIntoLayerNorm(),)
+        return (FoldBiasIntoLayerNorm(), FoldAffineIntoProducer())
 
 
 @irdl_op_definition
@@ -823,17 +827,27 @@ class AddOp(ElementwiseOp):
 
 
 class MulCanonicalization(HasCanonicalizationPatternsTrait):
-    """Mul patterns: recognise SiLU and hard-swish, absorb a scale into a preceding layernorm."""
+    """Mul patterns: recognise SiLU and hard-swish (`x * hardsigmoid(x)` and
+    `x * relu6(x + 3) * 1/6`), absorb a scale into a preceding layernorm, or a per-channel
+    constant into the weights of a preceding conv / deconv / matmul."""
 
     @classmethod
     def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
         from nntc.passes.canonicalization_patterns.top import (
+            FoldAffineIntoProducer,
             FoldScaleIntoLayerNorm,
+            RecognizeDecomposedHardSwish,
             RecognizeHardSwish,
             RecognizeSiLU,
         )
 
-        return (FoldScaleIntoLayerNorm(), RecognizeHardSwish(), RecognizeSiLU())
+        return (
+            FoldScaleIntoLayerNorm(),
+            RecognizeHardSwish(),
+            RecognizeDecomposedHardSwish(),
+            RecognizeSiLU(),
+            FoldAffineIntoProducer(),
+        )
 
 
 @irdl_op_definition

@@ -351,6 +351,12 @@ def _lower_hardsigmoid(op: top.HardSigmoidOp, store: WeightStore) -> list[Operat
     return [tpu.HardSigmoidOp(op.input, op.alpha_value, op.beta_value)]
 
 
+def _lower_hardswish(op: top.HardSwishOp, store: WeightStore) -> list[Operation]:
+    """x * hardsigmoid(x) with alpha 1/6, beta 1/2 (ONNX HardSwish)."""
+    gate = tpu.HardSigmoidOp(op.input, 1.0 / 6.0, 0.5)
+    return [gate, tpu.MulOp(op.input, gate.output, op.output.type)]
+
+
 def _lower_sigmoid(op: top.SigmoidOp, store: WeightStore) -> list[Operation]:
     return [tpu.SigmoidOp(op.input)]
 
@@ -455,6 +461,7 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     top.DivOp: _lower_div,  # type: ignore[dict-item]
     top.BatchNormOp: _lower_batchnorm,  # type: ignore[dict-item]
     top.HardSigmoidOp: _lower_hardsigmoid,  # type: ignore[dict-item]
+    top.HardSwishOp: _lower_hardswish,  # type: ignore[dict-item]
     top.SigmoidOp: _lower_sigmoid,  # type: ignore[dict-item]
     top.ExpOp: _lower_exp,  # type: ignore[dict-item]
     top.ResizeOp: _lower_resize,  # type: ignore[dict-item]

@@ -186,6 +186,10 @@ OP_MODELS = {
                   _SHAPE, {"s": _RNG.standard_normal(8), "b": _RNG.standard_normal(8),
                            "m": _RNG.standard_normal(8), "v": _RNG.uniform(0.5, 2.0, 8)}),
     "hardsigmoid": ([_node("HardSigmoid", ["input"], alpha=0.3, beta=0.4)], _SHAPE, {}),
+    # x * hardsigmoid(x) (alpha 1/6, beta 1/2): canonicalize recognises it as hard-swish
+    "hardswish": ([_node("Mul", ["input", "k"], "t"),
+                   _node("HardSigmoid", ["t"], "g", alpha=1.0 / 6.0, beta=0.5),
+                   _node("Mul", ["t", "g"])], _SHAPE, {"k": np.array([4.0])}),
     "sigmoid": ([_node("Mul", ["input", "k"], "t"), _node("Sigmoid", ["t"])], _SHAPE,
                 {"k": np.array([8.0])}),
     # arguments from about -25 to 25: many binades of the 2^n factor

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,11 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, NameLoc
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriteWalker
 from xdsl.transforms.canonicalize import CanonicalizePass
 
 from nntc.dialects import top
+from nntc.passes.canonicalization_patterns.top import FoldBatchNormIntoProducer
 from nntc.passes.top_infer_shapes import TopInferShapesPass, shape_rule
 from nntc.targets.onnx import import_onnx
 from nntc.targets.reference.interpreter import run_module
@@ -253,6 +256,227 @@ def test_hardsigmoid_with_other_alpha_stays() -> None:
         ["y"],
     )
     compile_and_compare(m, {"x": [2, 8]}, gone=[top.HardSwishOp], present=[top.HardSigmoidOp])
+
+
+HARDSWISH_FORMS = {
+    # PP-OCRv4 (Paddle): x * clip(x + 3, 0, 6) / 6
+    "paddle": [
+        node("Add", ["c", "three"], ["s"]),
+        node("Clip", ["s", "zero", "six"], ["g"]),
+        node("Mul", ["c", "g"], ["p"]),
+        node("Div", ["p", "six"], ["y"]),
+    ],
+    # constants first, 1/6 as a product
+    "constants_first": [
+        node("Add", ["three", "c"], ["s"]),
+        node("Clip", ["s", "zero", "six"], ["g"]),
+        node("Mul", ["g", "c"], ["p"]),
+        node("Mul", ["sixth", "p"], ["y"]),
+    ],
+    # x / 6 first, then times the gate
+    "scaled_x": [
+        node("Div", ["c", "six"], ["d"]),
+        node("Add", ["c", "three"], ["s"]),
+        node("Clip", ["s", "zero", "six"], ["g"]),
+        node("Mul", ["d", "g"], ["y"]),
+    ],
+    # the gate / 6, then x times it
+    "scaled_gate": [
+        node("Add", ["c", "three"], ["s"]),
+        node("Clip", ["s", "zero", "six"], ["g"]),
+        node("Div", ["g", "six"], ["d"]),
+        node("Mul", ["c", "d"], ["y"]),
+    ],
+}
+HARDSWISH_CONSTANTS = [
+    const("three", [3.0]),
+    const("zero", 0.0),
+    const("six", 6.0),
+    const("sixth", [1.0 / 6.0]),
+]
+
+
+@pytest.mark.parametrize("form", list(HARDSWISH_FORMS))
+def test_decomposed_hardswish(form: str) -> None:
+    """Every ordering of x * clip(x + 3, 0, 6) / 6 becomes one hardswish of the conv (whose
+    outputs, std ~3, reach both clipped ends)."""
+    m = model(
+        [node("Conv", ["x", "w"], ["c"]), *HARDSWISH_FORMS[form]],
+        {"x": [1, 3, 6, 6]},
+        ["y"],
+        [rand("w", 4, 3, 3, 3), *HARDSWISH_CONSTANTS],
+    )
+    module = compile_and_compare(
+        m,
+        {"x": [1, 3, 6, 6]},
+        gone=[top.AddOp, top.ClipOp, top.ReluOp, top.MulOp, top.DivOp],
+        present=[top.HardSwishOp],
+    )
+    (hswish,) = ops_of(module, top.HardSwishOp)
+    assert location(hswish) == "y"
+    assert isinstance(hswish, top.HardSwishOp) and isinstance(hswish.input.owner, top.ConvOp)
+
+
+def test_hardswish_lookalikes_stay() -> None:
+    """x * clip(x + 2.5, 0, 6) / 6 and x * clip(x + 3, 0, 6) / 5 are other functions."""
+    m = model(
+        [
+            node("Add", ["x", "two_and_half"], ["s"]),
+            node("Clip", ["s", "zero", "six"], ["g"]),
+            node("Mul", ["x", "g"], ["p"]),
+            node("Div", ["p", "six"], ["a"]),
+            node("Add", ["x", "three"], ["s2"]),
+            node("Clip", ["s2", "zero", "six"], ["g2"]),
+            node("Mul", ["x", "g2"], ["p2"]),
+            node("Div", ["p2", "five"], ["b"]),
+            node("Add", ["a", "b"], ["y"]),
+        ],
+        {"x": [2, 16]},
+        ["y"],
+        [*HARDSWISH_CONSTANTS, const("two_and_half", 2.5), const("five", 5.0)],
+    )
+    compile_and_compare(m, {"x": [2, 16]}, gone=[top.HardSwishOp], present=[top.MulOp])
+
+
+# --- constant scale and shift into conv / deconv / matmul ----------------------------------------
+
+
+def test_learnable_affine_into_conv() -> None:
+    """Paddle's conv -> scalar mul -> scalar add, then a per-channel add and a relu: all in the
+    conv's weights and bias, the relu fused, the location of the last node."""
+    m = model(
+        [
+            node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+            node("Mul", ["scale", "c"], ["m"]),
+            node("Add", ["m", "shift"], ["a"]),
+            node("Add", ["channel_shift", "a"], ["a2"]),
+            node("Relu", ["a2"], ["y"]),
+        ],
+        {"x": [1, 3, 5, 5]},
+        ["y"],
+        [
+            rand("w", 4, 3, 3, 3),
+            rand("b", 4),
+            const("scale", [0.7]),
+            const("shift", [-0.3]),
+            rand("channel_shift", 1, 4, 1, 1),
+        ],
+    )
+    module = compile_and_compare(
+        m, {"x": [1, 3, 5, 5]}, gone=[top.MulOp, top.AddOp, top.ReluOp], present=[top.ConvOp]
+    )
+    (conv,) = ops_of(module, top.ConvOp)
+    assert isinstance(conv, top.ConvOp) and conv.do_relu_value and conv.bias is not None
+    assert location(conv) == "y"
+
+
+@pytest.mark.parametrize("group", [1, 2])
+def test_per_channel_scale_into_deconv(group: int) -> None:
+    m = model(
+        [
+            node("ConvTranspose", ["x", "w"], ["d"], strides=[2, 2], group=group),
+            node("Mul", ["d", "k"], ["y"]),
+        ],
+        {"x": [1, 4, 3, 3]},
+        ["y"],
+        [rand("w", 4, 6 // group, 2, 2), rand("k", 6, 1, 1)],
+    )
+    compile_and_compare(m, {"x": [1, 4, 3, 3]}, gone=[top.MulOp], present=[top.DeconvOp])
+
+
+def test_scale_and_shift_into_matmul() -> None:
+    """MatMul over a batch: the channels are the last dim, [N] and scalar constants fold."""
+    m = model(
+        [
+            node("MatMul", ["x", "w"], ["mm"]),
+            node("Mul", ["mm", "k"], ["m"]),
+            node("Sub", ["m", "t"], ["y"]),
+        ],
+        {"x": [2, 3, 8]},
+        ["y"],
+        [rand("w", 8, 5), rand("k", 5), const("t", [0.25])],
+    )
+    # Sub of a constant is not an add: the mul folds, the sub stays
+    module = compile_and_compare(m, {"x": [2, 3, 8]}, gone=[top.MulOp], present=[top.SubOp])
+    (matmul,) = ops_of(module, top.MatMulOp)
+    assert location(matmul) == "m"
+
+
+def test_non_channel_constants_stay() -> None:
+    """A constant that varies along H, or a conv with a second user, is left alone."""
+    m = model(
+        [
+            node("Conv", ["x", "w"], ["c"]),
+            node("Mul", ["c", "per_row"], ["m"]),
+            node("Conv", ["x", "w"], ["c2"]),
+            node("Mul", ["c2", "scale"], ["m2"]),
+            node("Add", ["m2", "c2"], ["a"]),
+            node("Add", ["m", "a"], ["y"]),
+        ],
+        {"x": [1, 3, 4, 4]},
+        ["y"],
+        [rand("w", 2, 3, 1, 1), rand("per_row", 4, 1), const("scale", [2.0])],
+    )
+    module = compile_and_compare(m, {"x": [1, 3, 4, 4]}, present=[top.MulOp])
+    assert len(ops_of(module, top.MulOp)) == 2
+
+
+def test_deconv_bias_add_then_bn_and_relu() -> None:
+    """The PP-OCR DB head: ConvTranspose, its bias as an Add, BatchNormalization, Relu -> one
+    deconv with the relu."""
+    m = model(
+        [
+            node("ConvTranspose", ["x", "w"], ["d"], strides=[2, 2]),
+            node("Add", ["d", "bias"], ["a"]),
+            node("BatchNormalization", ["a", *BN_NAMES], ["n"]),
+            node("Relu", ["n"], ["y"]),
+        ],
+        {"x": [1, 4, 3, 3]},
+        ["y"],
+        [rand("w", 4, 6, 2, 2), rand("bias", 1, 6, 1, 1), *bn_inputs("bn", 6)],
+    )
+    module = compile_and_compare(
+        m,
+        {"x": [1, 4, 3, 3]},
+        gone=[top.AddOp, top.BatchNormOp, top.ReluOp],
+        present=[top.DeconvOp],
+    )
+    (deconv,) = ops_of(module, top.DeconvOp)
+    assert isinstance(deconv, top.DeconvOp) and deconv.do_relu_value
+    assert location(deconv) == "y"
+
+
+@dataclass(frozen=True)
+class FoldBatchNormOnly(ModulePass):
+    """Only `FoldBatchNormIntoProducer`, so that the add between producer and batchnorm is
+    absorbed by that pattern and not by `FoldAffineIntoProducer`."""
+
+    name = "test-fold-batchnorm-only"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(FoldBatchNormIntoProducer()).rewrite_module(op)
+
+
+@pytest.mark.parametrize("producer", ["Conv", "ConvTranspose"])
+def test_bn_absorbs_the_add_before_it(producer: str) -> None:
+    m = model(
+        [
+            node(producer, ["x", "w", "b"], ["p"]),
+            node("Add", ["shift", "p"], ["a"]),
+            node("BatchNormalization", ["a", *BN_NAMES], ["y"]),
+        ],
+        {"x": [1, 4, 3, 3]},
+        ["y"],
+        [rand("w", 4, 4, 2, 2), rand("b", 4), rand("shift", 4, 1, 1), *bn_inputs("bn", 4)],
+    )
+    module = compile_and_compare(
+        m,
+        {"x": [1, 4, 3, 3]},
+        gone=[top.AddOp, top.BatchNormOp],
+        passes=[FoldBatchNormOnly()],
+    )
+    (fused,) = [op for op in module.walk() if isinstance(op, top.ConvOp | top.DeconvOp)]
+    assert location(fused) == "y"
 
 
 # --- layer normalization -------------------------------------------------------------------------

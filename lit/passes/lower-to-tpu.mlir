@@ -87,3 +87,12 @@ func.func @banded(%arg0: tensor<1x2x256x256xf32>) -> tensor<1x2x1x1xf32> {
 // CHECK-NEXT: %[[G:.*]] = tpu.avgpool %arg0 {kernel_shape = array<i64: 8, 256>, strides = array<i64: 8, 1>} : (tensor<1x2x256x256xf32>) -> tensor<1x2x32x1xf32>
 // CHECK-NEXT: %[[G1:.*]] = tpu.avgpool %[[G]] {kernel_shape = array<i64: 32, 1>} : (tensor<1x2x32x1xf32>) -> tensor<1x2x1x1xf32>
 // CHECK-NEXT: func.return %[[G1]] : tensor<1x2x1x1xf32>
+
+// hardswish: x * hardsigmoid(x) with alpha 1/6, beta 1/2.
+func.func @hardswish(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %y = top.hardswish %x : tensor<1x8x4x4xf32>
+  func.return %y : tensor<1x8x4x4xf32>
+}
+// CHECK-LABEL: func.func @hardswish(
+// CHECK-NEXT:    %[[G:.*]] = tpu.hardsigmoid %x {alpha = 0.16666666666666666 : f64, beta = 5.000000e-01 : f64}
+// CHECK-NEXT:    %{{.*}} = tpu.mul %x, %[[G]]

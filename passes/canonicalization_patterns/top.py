@@ -7,9 +7,10 @@ elimination, until nothing changes. Together they turn what exporters emit into 
 the hardware runs in one pass over the data:
 
 - activations into their producer: `relu(conv)`, `clip(conv, 0, 6)` -> `conv {do_relu}`;
-- batch normalization into the preceding conv / deconv / matmul (new weights, computed here);
-- the decompositions of SiLU, hard-swish and LayerNorm into `top.silu`, `top.hardswish`,
-  `top.layernorm`;
+- batch normalization, and constant per-channel scales and shifts (`mul` / `add` by a weight),
+  into the preceding conv / deconv / matmul (new weights, computed here);
+- the decompositions of SiLU, hard-swish (`x * hardsigmoid(x)` and `x * relu6(x + 3) / 6`)
+  and LayerNorm into `top.silu`, `top.hardswish`, `top.layernorm`;
 - `top.gemm` into `top.matmul` with a bias;
 - ops that do nothing (`top.identity`, reshapes, transposes, slices and pads that keep their
   input) removed.
@@ -238,15 +239,246 @@ class RecognizeHardSwish(RewritePattern):
                 return
 
 
-# --- batch normalization -------------------------------------------------------------------------
+HARDSWISH_SHIFT = 3.0
+HARDSWISH_LIMIT = 6.0
+
+
+def _relu6_of_shift(gate: SSAValue, store: WeightStore) -> tuple[SSAValue, list[Operation]] | None:
+    """`(x, ops)` if `gate` is `relu6(x + 3)` computed for this use only, `ops` its ops from the
+    last to the first. The relu6 is either fused into the add (`do_relu`, `relu_limit = 6`), a
+    `top.relu {relu_limit = 6}` or a `top.clip(0, 6)` of a plain add; the 3 is a weight of
+    equal values that does not enlarge `x`, on either side of the add."""
+    if not gate.has_one_use():
+        return None
+    op = gate.owner
+    ops: list[Operation] = [op]  # type: ignore[list-item]
+    if isinstance(op, top.AddOp):
+        if not (op.do_relu_value and op.relu_limit_value == HARDSWISH_LIMIT):
+            return None
+        add = op
+    elif (
+        isinstance(op, top.ReluOp)
+        and op.relu_limit_value == HARDSWISH_LIMIT
+        or isinstance(op, top.ClipOp)
+        and op.min_value == 0.0
+        and op.max_value == HARDSWISH_LIMIT
+    ):
+        add = op.input.owner  # type: ignore[union-attr]
+        if not is_plain_sum(add) or not op.input.has_one_use():  # type: ignore[union-attr]
+            return None
+        ops.append(add)  # type: ignore[arg-type]
+    else:
+        return None
+    assert isinstance(add, top.AddOp)
+    if len(add.inputs) != 2 or any(c != 1.0 for c in add.coeff_values):
+        return None
+    for x, shift_value in (add.inputs, reversed(add.inputs)):
+        shift = weight_array(shift_value, store)
+        if (
+            shift is not None
+            and shift.size > 0
+            and np.all(shift == HARDSWISH_SHIFT)
+            and add.output.type == x.type
+        ):
+            return x, ops
+    return None
+
+
+def _mul_leaves(op: top.MulOp, limit: int) -> tuple[list[SSAValue], list[top.MulOp]] | None:
+    """The factors of the product tree rooted at `op`, following plain two-input muls whose
+    result has no other user, and the muls inside the tree (None if more than `limit` factors)."""
+    leaves: list[SSAValue] = []
+    inner: list[top.MulOp] = []
+    pending = list(op.inputs)
+    while pending:
+        value = pending.pop(0)
+        owner = value.owner
+        if (
+            isinstance(owner, top.MulOp)
+            and len(owner.inputs) == 2
+            and is_plain(owner)
+            and value.has_one_use()
+        ):
+            inner.append(owner)
+            pending.extend(owner.inputs)
+        else:
+            leaves.append(value)
+        if len(leaves) + len(pending) > limit:
+            return None
+    return leaves, inner
+
+
+class RecognizeDecomposedHardSwish(RewritePattern):
+    """`x * relu6(x + 3) * (1/6)` -> `hardswish(x)`, the factors in any order and grouping.
+
+    This is how Paddle (and PyTorch's older exports) write hard-swish: `x * clip(x + 3, 0, 6) /
+    6`; the division becomes a product with 1/6 (`DivByConstantToMul`), the clip a relu6 fused
+    into the add. Matched from the outermost of the two muls: its product tree (muls with no
+    other user) must have exactly three factors, `x`, `relu6(x + 3)` (see `_relu6_of_shift`) and
+    a one-value weight within 1e-6 of 1/6, and a result of `x`'s type. The hardswish takes the
+    outer mul's location; the other ops of the pattern are erased.
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: top.MulOp, rewriter: PatternRewriter) -> None:
+        if len(op.inputs) != 2 or not is_plain(op):
+            return
+        found = _mul_leaves(op, 3)
+        store = store_of(op)
+        if found is None or store is None or len(found[0]) != 3:
+            return
+        leaves, inner = found
+        for i, factor_value in enumerate(leaves):
+            factor = _scalar_weight(factor_value, store)
+            if factor is None or not math.isclose(factor, HARDSWISH_ALPHA, rel_tol=1e-6):
+                continue
+            rest = leaves[:i] + leaves[i + 1 :]
+            for x, gate in (rest, reversed(rest)):
+                matched = _relu6_of_shift(gate, store)
+                if matched is None or matched[0] != x or op.output.type != x.type:
+                    continue
+                rewriter.replace(op, top.HardSwishOp(x, location=op.location))
+                # each op after its last user: the inner muls, then the gate from the relu up
+                for dead in [*inner, *matched[1]]:
+                    rewriter.erase(dead)
+                return
+
+
+# --- folding into conv / deconv / matmul ---------------------------------------------------------
+
+WeightedOp = top.ConvOp | top.DeconvOp | top.MatMulOp
+"""The ops whose result channels are scaled and shifted by their weights: their filter (matmul:
+`right`) and bias absorb any per-channel affine map that follows them."""
+
+
+def channel_axis(producer: WeightedOp) -> int:
+    """The result dim that indexes output channels: 1 for conv / deconv (NCHW), last for matmul."""
+    if isinstance(producer, top.MatMulOp):
+        return producer.output.type.get_num_dims() - 1  # type: ignore[attr-defined]
+    return 1
+
+
+def per_channel(array: np.ndarray, shape: Sequence[int], axis: int) -> np.ndarray | None:
+    """`array` as a vector over dim `axis` of `shape` (a scalar repeated), or None unless it
+    broadcasts to `shape` without enlarging it and is constant along every other dim."""
+    if array.ndim > len(shape) or not _fits(array, tuple(shape)):
+        return None
+    full = array.reshape((1,) * (len(shape) - array.ndim) + array.shape)
+    if any(size != 1 for dim, size in enumerate(full.shape) if dim != axis):
+        return None
+    return np.broadcast_to(full.reshape(-1), (shape[axis],)).astype(np.float64)
+
+
+def filter_and_bias(producer: WeightedOp) -> tuple[SSAValue, SSAValue | None]:
+    """The operands that hold the producer's weights and its optional bias."""
+    if isinstance(producer, top.MatMulOp):
+        return producer.right, producer.bias
+    return producer.filter, producer.bias
+
+
+def scale_output_channels(
+    producer: WeightedOp, weights: np.ndarray, factor: np.ndarray
+) -> np.ndarray | None:
+    """`producer`'s filter with output channel `c` multiplied by `factor[c]` (None if the
+    filter's layout does not allow it: a matmul whose `right` is a vector)."""
+    if isinstance(producer, top.ConvOp):
+        # (OC, IC / group, KH, KW)
+        return weights * factor.reshape((-1,) + (1,) * (weights.ndim - 1))
+    if isinstance(producer, top.DeconvOp):
+        # (IC, OC / group, KH, KW): output channel g * OC/group + j is column j of group g.
+        group = producer.group_value
+        ic, oc_per_group, *kernel = weights.shape
+        grouped = weights.reshape(group, ic // group, oc_per_group, *kernel)
+        scaled = grouped * factor.reshape((group, 1, oc_per_group) + (1,) * len(kernel))
+        return scaled.reshape(weights.shape)
+    if weights.ndim < 2:
+        return None
+    return weights * factor  # (..., K, N): the channels are the columns
+
+
+def fuse_affine(
+    rewriter: PatternRewriter,
+    producer: WeightedOp,
+    last: Operation,
+    factor: np.ndarray | None,
+    shift: np.ndarray | None,
+    relu_of: Operation | None,
+    dead: Sequence[Operation],
+) -> bool:
+    """Replace `last` by `producer` with weights `w * factor` and bias `b * factor + shift`,
+    per output channel (`factor` None: the filter stays; `shift` None: no shift), then erase
+    `dead` and the producer. The new weights are named after `last`, the fused op takes its
+    location and result type, and the relu of `relu_of` if it applies one. Returns False,
+    having changed nothing, when the producer's bias (or, to scale it, its filter) is not a
+    weight.
+    """
+    store = store_of(last)
+    if store is None:
+        return False
+    filter_value, bias_value = filter_and_bias(producer)
+    bias_array = weight_array(bias_value, store) if bias_value is not None else np.zeros(1)
+    if bias_array is None:
+        return False
+    new_ops: list[Operation] = []
+    operands = list(producer.operands)
+    if factor is not None:
+        # only a scale needs the filter; a shift goes to the bias alone
+        filter_array = weight_array(filter_value, store)
+        if filter_array is None:
+            return False
+        new_filter = scale_output_channels(producer, filter_array.astype(np.float64), factor)
+        if new_filter is None:
+            return False
+        new_ops.append(filter_op := new_weight(store, last, "weight", new_filter))
+        operands[1] = filter_op.output
+    if factor is not None or shift is not None:
+        new_bias = bias_array.astype(np.float64)
+        if factor is not None:
+            new_bias = new_bias * factor
+        if shift is not None:
+            new_bias = new_bias + shift
+        if bias_value is None and not np.any(new_bias):
+            pass  # a zero bias is no bias
+        else:
+            new_ops.append(bias_op := new_weight(store, last, "bias", new_bias))
+            if bias_value is None:
+                operands.append(bias_op.output)
+            else:
+                operands[2] = bias_op.output
+    fused = type(producer).create(
+        operands=operands,
+        result_types=[last.results[0].type],
+        properties=dict(producer.properties),
+        attributes=dict(producer.attributes),
+    )
+    assert isinstance(fused, top.ReluFusibleOp)
+    if isinstance(relu_of, top.ReluFusibleOp) and relu_of.do_relu_value:
+        fused.set_relu(relu_of.relu_limit_value)
+    fused.location = last.location
+    rewriter.replace(last, [*new_ops, fused])
+    for op in dead:
+        rewriter.erase(op)
+    rewriter.erase(producer)
+    return True
+
+
+def single_use_producer(value: SSAValue) -> WeightedOp | None:
+    """The conv / deconv / matmul that defines `value`, if `value` has no other user and the
+    op applies no relu of its own (a relu would come before anything folded into it)."""
+    producer = value.owner
+    if isinstance(producer, WeightedOp) and value.has_one_use() and is_plain(producer):
+        return producer
+    return None
 
 
 class FoldBatchNormIntoProducer(RewritePattern):
     """`batchnorm(conv(x, w, b))` -> `conv(x, w', b')`, likewise for deconv and 2-D matmul.
 
     With `k = scale / sqrt(variance + epsilon)` per output channel, `w' = w * k` (scaled along
-    the output-channel axis of the filter) and `b' = (b - mean) * k + bias` (`b` = 0 when the
-    producer has no bias). The producer must feed only the batchnorm, apply no relu of its own
+    the output-channel axis of the filter) and `b' = (b + c - mean) * k + bias` (`b` = 0 when
+    the producer has no bias). `c` is a constant per-channel `add` between the producer and the
+    batchnorm, if any (ONNX exporters write ConvTranspose's bias that way), absorbed first; 0
+    otherwise. The producer (and that add) must feed only the next op, apply no relu of its own
     (the relu would come before the normalization), and its filter, bias and the batchnorm's
     parameters must all be weights. For a matmul the channel axis (dim 1) must be its last
     axis, i.e. a 2-D result. The fused op gets the batchnorm's location.
@@ -254,61 +486,83 @@ class FoldBatchNormIntoProducer(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: top.BatchNormOp, rewriter: PatternRewriter) -> None:
-        producer = op.input.owner
-        if not isinstance(producer, top.ConvOp | top.DeconvOp | top.MatMulOp):
-            return
-        if not op.input.has_one_use() or not is_plain(producer):
-            return
         store = store_of(op)
         if store is None:
+            return
+        dead: list[Operation] = []
+        pre_shift: np.ndarray | None = None
+        producer = single_use_producer(op.input)
+        between = op.input.owner
+        if producer is None and is_plain_sum(between) and op.input.has_one_use():
+            assert isinstance(between, top.AddOp)
+            found = _producer_and_constant(between, store)
+            if found is None:
+                return
+            producer, pre_shift = found
+            dead.append(between)
+        if producer is None:
+            return
+        if isinstance(producer, top.MatMulOp) and len(op.output.type.get_shape()) != 2:  # type: ignore[attr-defined]
             return
         params = [weight_array(v, store) for v in (op.scale, op.bias, op.mean, op.variance)]
         if any(p is None for p in params):
             return
         scale, shift, mean, variance = (np.asarray(p, np.float64) for p in params)  # type: ignore[arg-type]
         factor = scale / np.sqrt(variance + op.epsilon_value)
-        if isinstance(producer, top.MatMulOp):
-            filter_value, bias_value = producer.right, producer.bias
-        else:
-            filter_value, bias_value = producer.filter, producer.bias
-        filter_array = weight_array(filter_value, store)
-        bias_array = weight_array(bias_value, store) if bias_value is not None else np.zeros(1)
-        if filter_array is None or bias_array is None:
+        # (b + c - mean) * k + bias = b * k + ((c - mean) * k + bias)
+        centered = -mean if pre_shift is None else pre_shift - mean
+        fuse_affine(rewriter, producer, op, factor, centered * factor + shift, None, dead)
+
+
+def _producer_and_constant(
+    op: top.AddOp | top.MulOp, store: WeightStore
+) -> tuple[WeightedOp, np.ndarray] | None:
+    """For a two-input `op` of a single-use conv / deconv / matmul result and a weight that
+    varies at most per output channel: the producer and that weight as a per-channel vector."""
+    if len(op.inputs) != 2:
+        return None
+    for value, other in (op.inputs, reversed(op.inputs)):
+        producer = single_use_producer(value)
+        if producer is None or value.type != op.output.type:
+            continue
+        constant = weight_array(other, store)
+        if constant is None or not np.all(np.isfinite(constant)):
+            return None
+        shape = op.output.type.get_shape()  # type: ignore[attr-defined]
+        vector = per_channel(constant, shape, channel_axis(producer))
+        return None if vector is None else (producer, vector)
+    return None
+
+
+class FoldAffineIntoProducer(RewritePattern):
+    """`mul(conv(x, w, b), s)` -> `conv(x, w * s, b * s)` and `add(conv(x, w, b), t)` ->
+    `conv(x, w, b + t)`, likewise for deconv and matmul, the constant on either side.
+
+    `s` and `t` are weights that broadcast to the result without enlarging it and vary at most
+    along its output channels (dim 1 of conv / deconv, the last dim of matmul): a scalar, a
+    [1, C, 1, 1] tensor. Paddle's "learnable affine" blocks (a scalar mul then add after each
+    conv) and ONNX ConvTranspose biases exported as an `add` end up in the conv's weights. An
+    `add` with coefficients `[p, q]` (producer first) gives `w * p`, `b * p + q * t`. The
+    producer must feed only this op and apply no relu itself; a relu of the mul / add moves to
+    the fused op, which gets the mul / add's location; new weights are named after it.
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: top.MulOp | top.AddOp, rewriter: PatternRewriter) -> None:
+        store = store_of(op)
+        if store is None or len(op.inputs) != 2:
             return
-        filter64 = filter_array.astype(np.float64)
-        if isinstance(producer, top.ConvOp):
-            new_filter = filter64 * factor.reshape(-1, 1, 1, 1)
-        elif isinstance(producer, top.DeconvOp):
-            # (IC, OC / group, KH, KW): output channel g * OC/group + j is column j of group g.
-            group = producer.group_value
-            ic, oc_per_group, kh, kw = filter64.shape
-            grouped = filter64.reshape(group, ic // group, oc_per_group, kh, kw)
-            new_filter = (grouped * factor.reshape(group, 1, oc_per_group, 1, 1)).reshape(
-                filter64.shape
-            )
-        else:
-            result_shape = producer.output.type.get_shape()  # type: ignore[attr-defined]
-            if len(result_shape) != 2 or filter64.ndim != 2:
-                return
-            new_filter = filter64 * factor.reshape(1, -1)
-        new_bias = (bias_array.astype(np.float64) - mean) * factor + shift
-        filter_op = new_weight(store, op, "weight", new_filter)
-        bias_op = new_weight(store, op, "bias", new_bias)
-        operands = list(producer.operands)
-        operands[1] = filter_op.output
-        if bias_value is None:
-            operands.append(bias_op.output)
-        else:
-            operands[2] = bias_op.output
-        fused = type(producer).create(
-            operands=operands,
-            result_types=[op.output.type],
-            properties=dict(producer.properties),
-            attributes=dict(producer.attributes),
-        )
-        fused.location = op.location
-        rewriter.replace(op, [filter_op, bias_op, fused])
-        rewriter.erase(producer)
+        found = _producer_and_constant(op, store)
+        if found is None:
+            return
+        producer, vector = found
+        if isinstance(op, top.MulOp):
+            fuse_affine(rewriter, producer, op, vector, None, op, ())
+            return
+        index = 0 if op.inputs[0].owner is producer else 1
+        own, other = op.coeff_values[index], op.coeff_values[1 - index]
+        factor = None if own == 1.0 else np.full(vector.shape, own, np.float64)
+        fuse_affine(rewriter, producer, op, factor, other * vector, op, ())
 
 
 # --- layer normalization -------------------------------------------------------------------------
@@ -695,6 +949,8 @@ class ReduceSpatialToGlobalPool(RewritePattern):
 
 __all__ = [
     "ClipToRelu",
+    "DivByConstantToMul",
+    "FoldAffineIntoProducer",
     "FoldBatchNormIntoProducer",
     "FoldBiasIntoLayerNorm",
     "FoldScaleIntoLayerNorm",
@@ -703,6 +959,7 @@ __all__ = [
     "MergeReluOfRelu",
     "MergeReshapeOfReshape",
     "MergeTransposeOfTranspose",
+    "RecognizeDecomposedHardSwish",
     "RecognizeHardSwish",
     "RecognizeLayerNorm",
     "RecognizeSiLU",
