@@ -86,6 +86,10 @@ def test_lmdb_is_deterministic_and_replaced(tmp_path: Path) -> None:
         np.testing.assert_array_equal(a.tensors["data"], b.tensors["data"])
     again = build_image_lmdb(tmp_path / "imgs", tmp_path / "one", SPEC, PRE, limit=2)
     assert len(again) == 2 and [s.source for s in again.samples()] == ["a.BMP", "b.png"]
+    # replacing with as many samples again must not overflow the map (nntc-cali reruns)
+    for _ in range(2):
+        full = build_image_lmdb(tmp_path / "imgs", tmp_path / "one", SPEC, PRE)
+        assert len(full) == len(first)
 
 
 def test_batch_repeats_the_image(tmp_path: Path) -> None:

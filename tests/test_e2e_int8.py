@@ -2,7 +2,8 @@
 
 The simulator must equal the exact integer reference (`nntc.passes.lowering.int8_reference`)
 bit for bit on every layer's DDR tensor of a small CNN (conv-relu, maxpool, conv + residual add
-+ relu, global average pool, gemm), and both must stay close to the FP32 reference.
++ relu, global average pool, gemm; a mobile block: depthwise conv + ReLU6, sigmoid as a table
+lookup, channel concat), and both must stay close to the FP32 reference.
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.utils.exceptions import DiagnosticException
 
+from nntc.dialects import top
 from nntc.ir_io import nntc_context
 from nntc.passes.import_calibration import attach_calibration
 from nntc.passes.lowering.int8 import (
+    Buf,
+    DCast,
+    DwConv,
     Int8Net,
     LowerInt8ToBm1684xPass,
+    Lut,
+    QCast,
+    Requant,
     emit_int8_net,
     multiplier_and_shift,
     plan_int8_net,
@@ -81,18 +89,75 @@ def small_cnn() -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
-def float_module() -> ModuleOp:
-    module, store = import_onnx(small_cnn())
+def mobile_block(size: int = 16) -> onnx.ModelProto:
+    """conv + ReLU6 -> depthwise 3x3 stride 2 + ReLU6 -> [sigmoid, 1x1 conv] -> concat -> gap
+    -> gemm: the int8 ops of MobileNet / EfficientNet-Lite blocks."""
+    rng = np.random.default_rng(5)
+
+    def init(name: str, *shape: int) -> onnx.TensorProto:
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
+        return numpy_helper.from_array(value.astype(np.float32), name)
+
+    six = numpy_helper.from_array(np.array(6.0, np.float32), "six")
+    zero = numpy_helper.from_array(np.array(0.0, np.float32), "zero")
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
+        helper.make_node("Clip", ["c1", "zero", "six"], ["r1"], name="relu6_1"),
+        helper.make_node(
+            "Conv",
+            ["r1", "wd", "bd"],
+            ["d"],
+            pads=[1, 1, 1, 1],
+            strides=[2, 2],
+            group=16,
+            name="dw",
+        ),  # fmt: skip
+        helper.make_node("Clip", ["d", "zero", "six"], ["r2"], name="relu6_2"),
+        helper.make_node("Sigmoid", ["r2"], ["s"], name="sig"),
+        helper.make_node("Conv", ["r2", "w2", "b2"], ["c2"], name="conv2"),
+        helper.make_node("Concat", ["s", "c2"], ["cat"], axis=1, name="cat"),
+        helper.make_node("GlobalAveragePool", ["cat"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+        helper.make_node("Gemm", ["flat", "wf", "bf"], ["logits"], transB=1, name="fc"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "mobile_block",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        [
+            init("w1", 16, 3, 3, 3),
+            init("b1", 16),
+            init("wd", 16, 1, 3, 3),
+            init("bd", 16),
+            init("w2", 8, 16, 1, 1),
+            init("b2", 8),
+            init("wf", 10, 24),
+            init("bf", 10),
+            six,
+            zero,
+        ],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def float_module(model: onnx.ModelProto | None = None) -> ModuleOp:
+    module, store = import_onnx(model if model is not None else small_cnn())
     attach_weight_store(module, store)
     CanonicalizePass().apply(nntc_context(), module)
     return module
 
 
-def quant_module(samples: list[dict[str, np.ndarray]]) -> ModuleOp:
-    module = float_module()
+def quant_module(
+    samples: list[dict[str, np.ndarray]],
+    model: onnx.ModelProto | None = None,
+    method: str = "max",
+) -> ModuleOp:
+    module = float_module(model)
     store = weight_store_of(module)
     stats = collect_statistics(module, samples, store=store)
-    table = table_from_statistics(stats, compute_thresholds(stats, "max"), method="max")
+    table = table_from_statistics(stats, compute_thresholds(stats, method), method=method)
     attach_calibration(module, table)
     quantize_module(module)
     module.verify()
@@ -189,3 +254,119 @@ def test_round_shift_matches_the_simulator(mode: int) -> None:
     x = np.arange(-70, 71, dtype=np.int64) * 3
     for s in (0, 1, 2, 5):
         assert np.array_equal(round_shift(x, s, mode), shift_round(x, s, mode))
+
+
+@pytest.fixture(scope="module")
+def mobile() -> tuple[Int8Net, bytes, list[dict[str, np.ndarray]]]:
+    rng = np.random.default_rng(13)
+    samples = [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(12)]
+    module = quant_module(samples[:8], mobile_block())
+    net = plan_int8_net(module)
+    model = emit_int8_net(net, weight_store_of(module))
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
+    return net, data, samples[8:]
+
+
+def test_mobile_block_is_bit_exact(mobile) -> None:
+    net, data, held_out = mobile
+    kinds = {type(layer).__name__ for layer in net.layers}
+    assert {"DwConv", "Lut", "Concat"} <= kinds
+    dw = next(layer for layer in net.layers if isinstance(layer, DwConv))
+    assert dw.weight.shape == (16, 1, 3, 3) and dw.stride == (2, 2) and dw.relu
+    for x in held_out:
+        ref = run_int8_net(net, x)
+        sim = simulate_all(net, data, x)
+        for layer in net.layers:
+            assert sim[layer.name].dtype == ref[layer.name].dtype, layer.name
+            assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name
+
+
+def test_mobile_block_is_close_to_fp32(mobile) -> None:
+    net, data, held_out = mobile
+    fmod = float_module(mobile_block())
+    sim = Simulator(data)
+    for x in held_out:
+        expected = run_module(fmod, x, store=weight_store_of(fmod)).outputs["logits"]
+        got = sim.run(x).outputs["logits"]
+        assert np.array_equal(got, run_int8_net(net, x)["logits"])
+        assert cosine(got, expected) >= 0.99
+
+
+def test_clamp_and_lookup_reach_every_value(mobile) -> None:
+    """The clamp of a clipped ReLU and every one of the 256 table entries, on the simulator."""
+    net, _, _ = mobile
+    lut = next(layer for layer in net.layers if isinstance(layer, Lut))
+    src = lut.inputs[0]
+    # a net of the lookup alone, fed every 8-bit pattern through a qcast of the stored values
+    rng = np.random.default_rng(0)
+    table = rng.integers(-128, 128, 256).astype(np.int8 if lut.output.signed else np.uint8)
+    values = np.arange(256, dtype=np.uint8).view(np.int8 if src.signed else np.uint8)
+    n = 1100  # more than one LUT_CHUNK
+    stored = np.resize(values, n)
+    fin = Buf("in", (1, 1, 1, n), "f32", io_shape=(1, n))
+    q = Buf("q", (1, 1, 1, n), src.kind)
+    y = Buf("y", (1, 1, 1, n), lut.output.kind)
+    fout = Buf("out", (1, 1, 1, n), "f32", io_shape=(1, n))
+    clamped = Buf("c", (1, 1, 1, n), lut.output.kind)
+    layers = [
+        QCast("qcast", [fin], q, inv_scale=1.0),
+        Lut("lut", [q], y, table=table),
+        Requant("clamp", [y], clamped, multiplier=1, shift=0),
+        DCast("dcast", [clamped], fout, scale=1.0),
+    ]
+    tiny = Int8Net("lut", layers, [("in", fin)], [("out", fout)], 1)
+    store = weight_store_of(quant_module([{"x": np.zeros((1, 3, 16, 16), np.float32)}]))
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([emit_int8_net(tiny, store)]), store))
+    x = {"in": stored.astype(np.float32).reshape(1, n)}
+    expected = table[stored.view(np.uint8)]
+    assert np.array_equal(run_int8_net(tiny, x)["lut"].ravel(), expected)
+    assert np.array_equal(simulate_all(tiny, data, x)["lut"].ravel(), expected)
+
+
+def test_relu_limit_clamps_the_requantized_result() -> None:
+    """A clipped ReLU whose limit lies inside the result's range (calibrated for ReLU6, the
+    limit lowered to 2.0 afterwards) clamps on the chip as in the reference."""
+    rng = np.random.default_rng(21)
+    samples = [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(6)]
+    module = quant_module(samples[:4], mobile_block())
+    convs = [op for op in module.walk() if isinstance(op, top.ConvOp) and op.relu_limit]
+    assert len(convs) == 2
+    for conv in convs:
+        conv.set_relu(2.0)
+    net = plan_int8_net(module)
+    limited = [layer for layer in net.layers if getattr(layer, "limit", None) is not None]
+    assert len(limited) == 2
+    model = emit_int8_net(net, weight_store_of(module))
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
+    scales = [float(c.output.type.get_element_type().scale) for c in convs]  # type: ignore
+    assert sorted(layer.limit for layer in limited) == sorted(  # type: ignore[type-var]
+        math.floor(2.0 / s + 0.5) for s in scales
+    )
+    reached = dict.fromkeys((layer.name for layer in limited), False)
+    for x in samples[4:]:
+        ref = run_int8_net(net, x)
+        sim = simulate_all(net, data, x)
+        for layer in net.layers:
+            assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name
+        for layer in limited:
+            assert int(sim[layer.name].max()) <= layer.limit
+            reached[layer.name] |= bool((sim[layer.name] == layer.limit).any())
+    assert all(reached.values()), reached
+
+
+def test_large_tensors_run_in_row_slices() -> None:
+    """At 160 x 160 the first conv's int32 accumulator (100 KiB a lane) and its input and
+    result exceed half of local memory: conv, depthwise, qcast, ... run in slices of rows,
+    the padding rows at the slice borders included, still bit-exact."""
+    rng = np.random.default_rng(17)
+    samples = [{"x": rng.standard_normal((1, 3, 160, 160)).astype(np.float32)} for _ in range(3)]
+    module = quant_module(samples[:2], mobile_block(160))
+    net = plan_int8_net(module)
+    model = emit_int8_net(net, weight_store_of(module))
+    convs = [op for op in model.walk() if op.name == "bm1684x.tiu.conv"]
+    assert len(convs) > 2  # two conv layers, the first in several slices
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
+    ref = run_int8_net(net, samples[2])
+    sim = simulate_all(net, data, samples[2])
+    for layer in net.layers:
+        assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name

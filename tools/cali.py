@@ -30,9 +30,10 @@ dashed spellings work too) and runs, in one process:
    tensor, FP32 vs INT8, plus the candidates and the mixed-precision rounds).
 
 7. like the seed's tool, `<net>_batch1/compilation.bmodel`: the chosen quant-level module through
-   `lower-int8-to-bm1684x` (net inputs and outputs float32), and exit code 0. That INT8 code
-   generation is a first slice (conv, relu, maxpool, add, global average pool, matmul; no float
-   layers inside the net): for a net outside it `nntc-cali` prints "INT8 code generation is not
+   `lower-int8-to-bm1684x` (net inputs and outputs float32), and exit code 0. INT8 code
+   generation covers conv, depthwise conv, relu/relu6, maxpool, add, concat, lookup-table
+   activations, global average pool and matmul, with no float layers inside the net: for a net
+   outside it `nntc-cali` prints "INT8 code generation is not
    available yet; wrote calibration results to OUTDIR/<net>_batch1" and the ops it cannot lower
    yet, writes no bmodel, and exits with code 3, so that no script mistakes the run for a
    finished compile.
@@ -601,9 +602,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def write_int8_bmodel(quant_module: ModuleOp, net: str, path: Path) -> str | None:
     """Lower the chosen quant-level module to BM1684X commands and write the bmodel.
 
-    Returns None on success, else why the INT8 code generation cannot handle this net yet (its
-    first slice covers conv, relu, maxpool, add, global average pool and matmul in INT8, with no
-    float layers inside the net); nothing is written then.
+    Returns None on success, else why the INT8 code generation cannot handle this net yet (it
+    covers conv, depthwise conv, relu/relu6, maxpool, add, concat, lookup-table activations,
+    global average pool and matmul in INT8, with no float layers inside the net); nothing is
+    written then.
     """
     from xdsl.context import Context
     from xdsl.utils.exceptions import DiagnosticException

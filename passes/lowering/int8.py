@@ -5,8 +5,8 @@ tensors, int8 weights and int32 biases in the weight store, `quant.qcast` / `qua
 the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmodel` emits, as
 `lower-to-bm1684x` does for FP32. It works in two steps:
 
-1. `plan_int8_net`: every op becomes an integer layer (`QCast`, `Conv`, `MaxPool`, `Requant`,
-   `Add`, `AvgPool`, `MatMul`, `DCast`) holding the exact integers the commands use:
+1. `plan_int8_net`: every op becomes an integer layer (`QCast`, `Conv`, `DwConv`, `MaxPool`,
+   `Requant`, `Add`, `AvgPool`, `MatMul`, `Concat`, `Lut`, `DCast`) holding the exact integers the commands use:
    multipliers, shifts, command-layout weights. `nntc.passes.lowering.int8_reference` executes
    these same layers in numpy, so the simulator can be checked against it bit for bit.
 2. `emit_int8_net`: each layer loads its operands into local memory, computes and stores its
@@ -17,7 +17,17 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
    - conv: `conv.normal` int8 x int8 -> si32 (alignIC weights, 64 input channels per block),
      `arith.adds` of the int32 bias (free stride c = 1), per-channel `quant.rq1` to si8/ui8
      (ReLU = the ui8 saturation, or an `arith.max` for an si8 result);
+   - depthwise conv (group = channels): `pord.depthwise` int8 x int8 + the int32 bias (opd2)
+     with an int32 result and no shift, then the per-channel `quant.rq1`;
+   - clipped ReLU (`relu_limit`, ReLU6): an `arith.min` by the limit in stored units after the
+     requant (only when the limit lies inside the result type's range);
    - maxpool: int8 `pord.maxpooling` (pad value the type's minimum);
+   - concat: its inputs already have the result's type (quantize requantizes them), so each is
+     copied into its slot of the result (GDMA through local memory);
+   - lookup table (`quant.lut`): the simulator implements no gather (`sg.*gather*`), so the
+     lookup is a one-hot product: the inputs read into all 256 rows (a zero channel stride),
+     `arith.sub` of each row's key, `arith.abs`, `arith.min` 1, `arith.sub` from 1, then
+     `mm2.nn` of the table row and the 256 x m one-hot matrix, `arith.cast` to 8 bits;
    - requant: immediate `quant.rq1`;
    - add: `arith.mul` of each input by its multiplier into si32, `arith.add`, immediate
      `quant.rq1` by the common right shift;
@@ -32,9 +42,13 @@ m = round(q * 2^s) <= 2^31 - 1; the result is `saturate(round_shift(x * m, s) + 
 rounding with the module's `quant.round_mode`. `quant.rq1` stores the shift negated (docs/
 simulator.md: a negative shift is a right shift).
 
-Limits of this slice (each reported by `CannotLower` naming the op): symmetric types only (zero
-points 0), conv with group 1, whole tensors in one half of local memory (no N/H/OC slicing, no
-double buffering), no LUT ops and no float (F16/BF16/F32) layers inside the net.
+Each layer works in one half of local memory (the halves alternate between layers); layers
+whose tensors do not fit run in slices of result rows (windowed layers read the input rows
+their slice needs and pad at the borders only), without double buffering.
+
+Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
+conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit),
+no float (F16/BF16/F32) layers inside the net.
 """
 
 from __future__ import annotations
@@ -212,6 +226,25 @@ class Conv(Layer):
     dilation: tuple[int, int] = (1, 1)
     pads: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right
     relu: bool = False
+    limit: int | None = None
+    """Upper clamp of the stored result (a clipped ReLU such as ReLU6), when below the type's."""
+
+
+@dataclass
+class DwConv(Conv):
+    """Depthwise conv (group == channels): `weight` is (c, 1, kh, kw)."""
+
+
+@dataclass
+class Concat(Layer):
+    axis: int = 1
+    """Axis of the 4-D shapes along which the inputs (all of the result's type) are copied."""
+
+
+@dataclass
+class Lut(Layer):
+    table: np.ndarray = field(default_factory=lambda: np.zeros(256, np.int8))
+    """256 stored result values, entry i for the input whose 8-bit pattern is i."""
 
 
 @dataclass
@@ -232,6 +265,7 @@ class Add(Layer):
     multipliers: tuple[int, int] = (1, 1)
     shift: int = 0
     relu: bool = False
+    limit: int | None = None
 
 
 @dataclass
@@ -241,6 +275,7 @@ class MatMul(Layer):
     multipliers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     shifts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     relu: bool = False
+    limit: int | None = None
 
 
 @dataclass
@@ -292,10 +327,20 @@ def _scale(value: SSAValue) -> float:
 
 
 def _relu(op: Operation) -> bool:
-    if op.properties.get("relu_limit") is not None:
-        raise CannotLower("a clipped ReLU (relu_limit) is not supported yet")
     do = op.properties.get("do_relu")
     return bool(do.value.data) if isinstance(do, IntegerAttr) else False
+
+
+def _limit(op: Operation) -> int | None:
+    """The stored value a clipped ReLU clamps the result at, None when the type's maximum
+    already does (the limit is rounded half away from zero, as quantize rounds)."""
+    attr = op.properties.get("relu_limit")
+    if attr is None:
+        return None
+    out = op.results[0]
+    hi = 127 if _qtype(out).is_signed else 255
+    stored = math.floor(attr.value.data / _scale(out) + 0.5)  # type: ignore[attr-defined]
+    return stored if stored < hi else None
 
 
 def _axis_scales(value: SSAValue, axis: int, count: int) -> np.ndarray:
@@ -415,6 +460,24 @@ def _plan_op(
         return Requant(label, [bufs[op.input]], buf(out, label), multiplier=m, shift=s)
     if isinstance(op, top.ConvOp):
         return _plan_conv(op, label, store, buf, bufs)
+    if isinstance(op, top.ConcatOp):
+        rank = len(_rank_shape(out))
+        axis = op.axis.value.data
+        axis = (axis + rank if axis < 0 else axis) + 4 - rank
+        for i, v in enumerate(op.inputs):
+            if _kind(v) != _kind(out) or _scale(v) != _scale(out):
+                raise CannotLower(
+                    f"input {i} of the concat must have the result's type {out.type}, "
+                    f"got {v.type} (quantize requantizes the inputs)"
+                )
+        return Concat(label, [bufs[v] for v in op.inputs], buf(out, label), axis=axis)
+    if isinstance(op, quant.LutOp):
+        table = _weight(op.table, store, np.int64)
+        if table.shape != (256,):
+            raise CannotLower(f"expected a 256-entry table, got shape {table.shape}")
+        _qtype(op.input)
+        dtype = np.int8 if _kind(out) == "i8" else np.uint8
+        return Lut(label, [bufs[op.input]], buf(out, label), table=table.astype(dtype))
     if isinstance(op, top.MaxPoolOp):
         if _relu(op):
             raise CannotLower("a max pool with a fused ReLU is not supported yet")
@@ -447,7 +510,7 @@ def _plan_op(
         mults = (int(round(ratios[0] * 2.0**shift)), int(round(ratios[1] * 2.0**shift)))
         return Add(
             label, [bufs[a], bufs[b]], buf(out, label), multipliers=mults, shift=shift,
-            relu=_relu(op),
+            relu=_relu(op), limit=_limit(op),
         )  # fmt: skip
     if isinstance(op, top.MatMulOp):
         return _plan_matmul(op, label, store, buf, bufs)
@@ -461,9 +524,15 @@ def _plan_conv(
     buf: Callable[[SSAValue, str], Buf],
     bufs: dict[SSAValue, Buf],
 ) -> Conv:
-    if op.group.value.data != 1:
-        raise CannotLower(f"grouped conv (group {op.group.value.data}) is not supported yet")
-    oc = _shape4(op.filter.type)[0]
+    group = op.group.value.data
+    oc, fic = _shape4(op.filter.type)[:2]
+    ic = _shape4(op.input.type)[1]
+    depthwise = group == ic and group == oc and fic == 1
+    if group != 1 and not depthwise:
+        raise CannotLower(
+            f"grouped conv (group {group}, {ic} input and {oc} output channels) is not "
+            f"supported yet, only group 1 and depthwise (group = channels)"
+        )
     w = _weight(op.filter, store, np.int8)
     s_w = _axis_scales(op.filter, 0, oc)
     out = op.output
@@ -473,11 +542,11 @@ def _plan_conv(
         bias = np.zeros(oc, np.int32)
     mults, shifts = _requant_params(_scale(op.input) * s_w / _scale(out))
     dil = tuple(op.dilations.get_values()) if op.dilations is not None else (1, 1)
-    return Conv(
+    return (DwConv if depthwise else Conv)(
         label, [bufs[op.input]], buf(out, label), weight=w, bias=bias, multipliers=mults,
         shifts=shifts, stride=tuple(op.strides.get_values()),  # type: ignore[arg-type]
         dilation=dil,  # type: ignore[arg-type]
-        pads=_pads4(tuple(op.pads.get_values())), relu=_relu(op),
+        pads=_pads4(tuple(op.pads.get_values())), relu=_relu(op), limit=_limit(op),
     )  # fmt: skip
 
 
@@ -500,7 +569,14 @@ def _plan_matmul(
     return MatMul(
         label, [bufs[op.input]], buf(op.output, label), weight=w.reshape(k, n),
         bias=bias.reshape(n), multipliers=mults, shifts=shifts, relu=_relu(op),
+        limit=_limit(op),
     )  # fmt: skip
+
+
+def _rank_shape(value: SSAValue) -> tuple[int, ...]:
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    return tuple(ty.get_shape())
 
 
 def _io_name(fn: func.FuncOp, index: int, output: bool) -> str:
@@ -721,7 +797,15 @@ def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
     weights: list[dict[str, int]] = []
     for layer in net.layers:
         w: dict[str, int] = {}
-        if isinstance(layer, Conv):
+        if isinstance(layer, DwConv):
+            c, _, kh, kw = layer.weight.shape
+            w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.reshape(c, kh * kw))
+            w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
+            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+        elif isinstance(layer, Lut):
+            w["table"] = coeffs.add(f"{layer.name}.table", layer.table)
+            w["keys"] = coeffs.add(f"{layer.name}.keys", _lut_keys(layer.inputs[0].signed))
+        elif isinstance(layer, Conv):
             w["filter"] = coeffs.add(f"{layer.name}.filter", _coeff_conv(layer))
             w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
             w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
@@ -789,58 +873,199 @@ def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
                    device_num=IntegerAttr(1, i64))  # fmt: skip
 
 
-def _emit_qcast(em: _Em, layer: QCast, arena: Arena, w: dict[str, int]) -> None:
-    (src,) = layer.inputs
+def _slice_rows(arena: Arena, total: int, trial: Callable[[Arena, int], object]) -> int:
+    """The most result rows (of `total`) whose local tensors `trial` can allocate next to
+    what `arena` already holds: the tensors are processed in slices of that many rows."""
+    for rows in range(total, 0, -1):
+        probe = Arena(arena.base)
+        probe.top = arena.top
+        try:
+            trial(probe, rows)
+        except CannotLower:
+            continue
+        return rows
+    raise CannotLower(f"not even one row of {total} fits local memory")
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Output rows [o0, o1) of a windowed layer and the input rows [i0, i1) they read, with
+    the padding rows the command adds above and below."""
+
+    o0: int
+    o1: int
+    i0: int
+    i1: int
+    pad_top: int
+    pad_bottom: int
+
+
+def _window_rows(oh: int, ih: int, rows: int, kh: int, sh: int, dh: int, pt: int) -> list[_Rows]:
+    slices = []
+    for o0 in range(0, oh, rows):
+        o1 = min(o0 + rows, oh)
+        start = o0 * sh - pt
+        end = (o1 - 1) * sh - pt + (kh - 1) * dh + 1
+        i0, i1 = max(start, 0), min(end, ih)
+        slices.append(_Rows(o0, o1, i0, i1, i0 - start, end - i1))
+    return slices
+
+
+def _in_rows(rows: int, kh: int, sh: int, dh: int) -> int:
+    return (rows - 1) * sh + (kh - 1) * dh + 1
+
+
+def _rows_view(t: LT, shape: Shape4, h: int) -> LT:
+    return LT(t.off, (shape[0], shape[1], h, shape[3]), t.ebytes, t.compact)
+
+
+def _row_addr(b: Buf, row: int) -> int:
+    return b.address + row * b.shape[3] * (b.nbytes // math.prod(b.shape))
+
+
+def _emit_elementwise(
+    em: _Em,
+    layer: Layer,
+    arena: Arena,
+    in_bytes: int,
+    tmp_bytes: tuple[int, ...],
+    compute: Callable[[list[LT], list[LT], LT], None],
+) -> None:
+    """A layer whose inputs and result share the shape, in slices of rows: loads the inputs
+    (`in_bytes` each), allocates `tmp_bytes` temporaries, lets `compute` fill the result."""
     out = layer.output
-    f = arena.alloc(src.shape, 4)
-    em.load(f, src.address, _dense(src.shape), Precision.FP32)
-    em.ar(ArEu.MUL, f, Precision.FP32, [(f, Precision.FP32, True),
-          (f32_bits(layer.inv_scale), Precision.FP32, True)], round_mode=0)  # fmt: skip
-    em.ar(ArEu.CAST, f, Precision.INT32, [(f, Precision.FP32, True)])
-    q = arena.alloc(out.shape, 1)
-    em.ar(ArEu.CAST, q, Precision.INT8, [(f, Precision.INT32, True)], cast_signed=out.signed)
-    em.store(q, out.address, _dense(out.shape), Precision.INT8)
+    n, c, h, wd = out.shape
+    out_bytes = out.nbytes // math.prod(out.shape)
+    in_prec = {1: Precision.INT8, 4: Precision.FP32}[in_bytes]
+    out_prec = {1: Precision.INT8, 4: Precision.FP32}[out_bytes]
+
+    def alloc(a: Arena, r: int) -> tuple[list[LT], list[LT], LT]:
+        shape = (n, c, r, wd)
+        ins = [a.alloc(shape, in_bytes) for _ in layer.inputs]
+        tmps = [a.alloc(shape, b) for b in tmp_bytes]
+        return ins, tmps, a.alloc(shape, out_bytes)
+
+    rows = _slice_rows(arena, h, alloc)
+    ins, tmps, res = alloc(arena, rows)
+    for r0 in range(0, h, rows):
+        r = min(rows, h - r0)
+        shape = (n, c, r, wd)
+        views = [_rows_view(t, shape, r) for t in ins]
+        for v, src in zip(views, layer.inputs, strict=True):
+            em.load(v, _row_addr(src, r0), _dense(src.shape), in_prec)
+        y = _rows_view(res, shape, r)
+        compute(views, [_rows_view(t, shape, r) for t in tmps], y)
+        em.store(y, _row_addr(out, r0), _dense(out.shape), out_prec)
+
+
+def _emit_qcast(em: _Em, layer: QCast, arena: Arena, w: dict[str, int]) -> None:
+    signed = layer.output.signed
+
+    def compute(ins: list[LT], tmps: list[LT], q: LT) -> None:
+        (f,) = ins
+        em.ar(ArEu.MUL, f, Precision.FP32, [(f, Precision.FP32, True),
+              (f32_bits(layer.inv_scale), Precision.FP32, True)], round_mode=0)  # fmt: skip
+        em.ar(ArEu.CAST, f, Precision.INT32, [(f, Precision.FP32, True)])
+        em.ar(ArEu.CAST, q, Precision.INT8, [(f, Precision.INT32, True)], cast_signed=signed)
+
+    _emit_elementwise(em, layer, arena, 4, (), compute)
 
 
 def _emit_dcast(em: _Em, layer: DCast, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
-    q = arena.alloc(src.shape, 1)
-    em.load(q, src.address, _dense(src.shape), Precision.INT8)
-    f = arena.alloc(src.shape, 4)
-    em.prog.add(
-        RqDqOp, reads=[q.range], writes=[f.range], tsk_eu_typ=RqDqEu.DQ0, res0_addr=f.addr(),
-        res0_shape=f.shape, res0_prec=Precision.FP32, opd0_addr=q.addr(),
-        opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=0, opd1_const=True,
-        opd2_addr=f32_bits(layer.scale), opd2_sign=True, round_mode=0,
-    )  # fmt: skip
-    em.store(f, layer.output.address, _dense(layer.output.shape), Precision.FP32)
+
+    def compute(ins: list[LT], tmps: list[LT], f: LT) -> None:
+        (q,) = ins
+        em.prog.add(
+            RqDqOp, reads=[q.range], writes=[f.range], tsk_eu_typ=RqDqEu.DQ0,
+            res0_addr=f.addr(), res0_shape=f.shape, res0_prec=Precision.FP32,
+            opd0_addr=q.addr(), opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=0,
+            opd1_const=True, opd2_addr=f32_bits(layer.scale), opd2_sign=True, round_mode=0,
+        )  # fmt: skip
+
+    _emit_elementwise(em, layer, arena, 1, (), compute)
 
 
 def _emit_requant(em: _Em, layer: Requant, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
-    x = arena.alloc(src.shape, 1)
-    em.load(x, src.address, _dense(src.shape), Precision.INT8)
-    y = arena.alloc(layer.output.shape, 1)
-    em.rq1(y, x, src.signed, layer.output.signed, imm=(layer.multiplier, layer.shift))
-    em.store(y, layer.output.address, _dense(layer.output.shape), Precision.INT8)
+
+    def compute(ins: list[LT], tmps: list[LT], y: LT) -> None:
+        em.rq1(y, ins[0], src.signed, layer.output.signed, imm=(layer.multiplier, layer.shift))
+
+    _emit_elementwise(em, layer, arena, 1, (), compute)
 
 
-def _requant_out(
-    em: _Em, arena: Arena, acc: LT, out: Buf, rq: LT | None, imm: tuple[int, int], relu: bool
-) -> LT:
-    y = arena.alloc(acc.shape, 1)
-    em.rq1(y, acc, True, out.signed, params=rq, imm=imm)
+def _emit_add(em: _Em, layer: Add, arena: Arena, w: dict[str, int]) -> None:
+    out = layer.output
+
+    def compute(ins: list[LT], tmps: list[LT], y: LT) -> None:
+        acc, tmp = tmps
+        for i, (x, src, m) in enumerate(zip(ins, layer.inputs, layer.multipliers, strict=True)):
+            em.ar(ArEu.MUL, acc if i == 0 else tmp, Precision.INT32,
+                  [(x, Precision.INT8, src.signed), (m, Precision.INT32, True)])  # fmt: skip
+        em.ar(ArEu.ADD, acc, Precision.INT32,
+              [(acc, Precision.INT32, True), (tmp, Precision.INT32, True)])  # fmt: skip
+        em.rq1(y, acc, True, out.signed, imm=(1, layer.shift))
+        _clamp(em, y, out, layer.relu, layer.limit)
+
+    _emit_elementwise(em, layer, arena, 1, (4, 4), compute)
+
+
+def _clamp(em: _Em, y: LT, out: Buf, relu: bool, limit: int | None) -> None:
     if relu and out.signed:
         em.ar(ArEu.MAX, y, Precision.INT8, [(y, Precision.INT8, True), (0, Precision.INT8, True)])
-    return y
+    if limit is not None:
+        # a clipped ReLU (ReLU6): the clamp in stored units, after the requant's saturation
+        em.ar(ArEu.MIN, y, Precision.INT8,
+              [(y, Precision.INT8, out.signed), (limit, Precision.INT8, out.signed)])  # fmt: skip
+
+
+def _emit_windowed(
+    em: _Em,
+    layer: Conv | MaxPool,
+    arena: Arena,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    acc_bytes: int,
+    compute: Callable[[LT, LT, _Rows], LT],
+) -> None:
+    """A window op in slices of result rows: loads each slice's input rows, lets `compute`
+    write the result (an `acc_bytes` accumulator first), stores the int8 result rows."""
+    (src,) = layer.inputs
+    out = layer.output
+    n, c, ih, iw = src.shape
+    _, oc, oh, ow = out.shape
+    kh, sh, dh = kernel[0], stride[0], dilation[0]
+
+    def alloc(a: Arena, r: int) -> tuple[LT, LT, LT | None]:
+        x = a.alloc((n, c, min(_in_rows(r, kh, sh, dh), ih), iw), 1)
+        acc = a.alloc((n, oc, r, ow), acc_bytes)
+        return x, acc, (a.alloc((n, oc, r, ow), 1) if acc_bytes != 1 else None)
+
+    rows = _slice_rows(arena, oh, alloc)
+    x, acc, y = alloc(arena, rows)
+    for s in _window_rows(oh, ih, rows, kh, sh, dh, layer.pads[0]):
+        xs = _rows_view(x, src.shape, s.i1 - s.i0)
+        em.load(xs, _row_addr(src, s.i0), _dense(src.shape), Precision.INT8)
+        shape = (n, oc, s.o1 - s.o0, ow)
+        res = compute(
+            xs, _rows_view(acc, shape, s.o1 - s.o0),
+            _rows_view(y, shape, s.o1 - s.o0) if y is not None else None, s,  # type: ignore
+        )  # fmt: skip
+        em.store(res, _row_addr(out, s.o0), _dense(out.shape), Precision.INT8)
+
+
+def _pads(layer: Conv | MaxPool, s: _Rows) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of one slice: the rows outside the input become padding."""
+    return (s.pad_top, s.pad_bottom, layer.pads[1], layer.pads[3])
 
 
 def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
     out = layer.output
-    n, ic, ih, iw = src.shape
-    _, oc, oh, ow = out.shape
-    oc_, _, kh, kw = layer.weight.shape
+    ic = src.shape[1]
+    oc, _, kh, kw = layer.weight.shape
     width = -(-ic // INT8_CUBE) * INT8_CUBE * kh * kw
     filt = arena.alloc((1, oc, 1, width), 1, compact=True)
     em.load(filt, w["filter"], (oc * width, width, width, 1), Precision.INT8)
@@ -848,40 +1073,160 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
     rq = arena.alloc((1, oc, 1, 3), 4)
     em.load(rq, w["rq"], (oc * 3, 3, 3, 1), Precision.INT32)
-    x = arena.alloc(src.shape, 1)
-    em.load(x, src.address, _dense(src.shape), Precision.INT8)
-    acc = arena.alloc(out.shape, 4)
-    pt, pl, pb, pr = layer.pads
-    em.prog.add(
-        ConvOp, reads=[x.range, filt.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
-        res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
-        opd0_addr=x.addr(), opd0_shape=(ic, ih, iw), opd0_prec=Precision.INT8,
-        opd0_sign=src.signed, opd1_addr=filt.addr(), kernel=(kh, kw), opd1_sign=True,
-        opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True, pad=(pt, pb, pl, pr),
-        stride=layer.stride, ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1),
-    )  # fmt: skip
-    em.ar(ArEu.ADDS, acc, Precision.INT32,
-          [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
-          free={0: (0, 1, 0, 0)})  # fmt: skip
-    y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu)
-    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+
+    def compute(x: LT, acc: LT, y: LT, s: _Rows) -> LT:
+        em.prog.add(
+            ConvOp, reads=[x.range, filt.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
+            res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
+            opd0_addr=x.addr(), opd0_shape=x.shape[1:], opd0_prec=Precision.INT8,
+            opd0_sign=src.signed, opd1_addr=filt.addr(), kernel=(kh, kw), opd1_sign=True,
+            opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True, pad=_pads(layer, s),
+            stride=layer.stride, ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1),
+        )  # fmt: skip
+        em.ar(ArEu.ADDS, acc, Precision.INT32,
+              [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
+              free={0: (0, 1, 0, 0)})  # fmt: skip
+        em.rq1(y, acc, True, out.signed, params=rq)
+        _clamp(em, y, out, layer.relu, layer.limit)
+        return y
+
+    _emit_windowed(em, layer, arena, (kh, kw), layer.stride, layer.dilation, 4, compute)
+
+
+def _emit_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> None:
+    # pord.depthwise accumulates x * kernel + the int32 bias exactly and, with no shift
+    # (res1_addr 0) and an int32 result, leaves the accumulator to the per-channel quant.rq1
+    (src,) = layer.inputs
+    out = layer.output
+    c = src.shape[1]
+    _, _, kh, kw = layer.weight.shape
+    kern = arena.alloc((1, c, kh, kw), 1, compact=True)
+    em.load(kern, w["filter"], (c * kh * kw, kh * kw, kw, 1), Precision.INT8)
+    bias = arena.alloc((1, c, 1, 1), 4, compact=True)
+    em.load(bias, w["bias"], (c, 1, 1, 1), Precision.INT32)
+    rq = arena.alloc((1, c, 1, 3), 4)
+    em.load(rq, w["rq"], (c * 3, 3, 3, 1), Precision.INT32)
+
+    def compute(x: LT, acc: LT, y: LT, s: _Rows) -> LT:
+        em.prog.add(
+            PordOp, reads=[x.range, kern.range, bias.range], writes=[acc.range],
+            tsk_eu_typ=PordEu.DEPTHWISE, res0_addr=acc.addr(), res0_shape=acc.shape,
+            res0_prec=Precision.INT32, opd0_addr=x.addr(), opd0_shape=x.shape[2:],
+            opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=kern.addr(),
+            opd1_sign=True, opd2_addr=bias.addr(), opd2_sign=True, opd3_addr=0,
+            opd3_const=True, kernel=(kh, kw), stride=layer.stride,
+            ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1), pad=_pads(layer, s),
+            round_mode=em.round_mode,
+        )  # fmt: skip
+        em.rq1(y, acc, True, out.signed, params=rq)
+        _clamp(em, y, out, layer.relu, layer.limit)
+        return y
+
+    _emit_windowed(em, layer, arena, (kh, kw), layer.stride, layer.dilation, 4, compute)
 
 
 def _emit_maxpool(em: _Em, layer: MaxPool, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
+
+    def compute(x: LT, y: LT, _: LT, s: _Rows) -> LT:
+        em.prog.add(
+            PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.MAXPOOLING,
+            res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8,
+            opd0_addr=x.addr(), opd0_shape=x.shape[2:], opd0_prec=Precision.INT8,
+            opd0_sign=src.signed, kernel=layer.kernel, stride=layer.stride,
+            pad=_pads(layer, s), opd3_const=True, opd3_addr=0x80 if src.signed else 0,
+        )  # fmt: skip
+        return y
+
+    _emit_windowed(em, layer, arena, layer.kernel, layer.stride, (1, 1), 1, compute)
+
+
+def _emit_concat(em: _Em, layer: Concat, arena: Arena, w: dict[str, int]) -> None:
+    # the inputs already have the result's type: each is copied, in slices of rows, to its
+    # slot of the result
     out = layer.output
-    x = arena.alloc(src.shape, 1)
-    em.load(x, src.address, _dense(src.shape), Precision.INT8)
-    y = arena.alloc(out.shape, 1)
-    pt, pl, pb, pr = layer.pads
-    em.prog.add(
-        PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.MAXPOOLING,
-        res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
-        opd0_shape=src.shape[2:], opd0_prec=Precision.INT8, opd0_sign=src.signed,
-        kernel=layer.kernel, stride=layer.stride, pad=(pt, pb, pl, pr), opd3_const=True,
-        opd3_addr=0x80 if src.signed else 0,
-    )  # fmt: skip
-    em.store(y, out.address, _dense(out.shape), Precision.INT8)
+    strides = _dense(out.shape)
+    offset = 0
+    for src in layer.inputs:
+        n, c, h, wd = src.shape
+        rows = _slice_rows(arena, h, lambda a, r, n=n, c=c, wd=wd: a.alloc((n, c, r, wd), 1))
+        buf = Arena(arena.base)
+        buf.top = arena.top
+        x = buf.alloc((n, c, rows, wd), 1)
+        base = out.address + offset * strides[layer.axis]
+        for r0 in range(0, h, rows):
+            xs = _rows_view(x, src.shape, min(rows, h - r0))
+            em.load(xs, _row_addr(src, r0), _dense(src.shape), Precision.INT8)
+            em.store(xs, base + r0 * strides[2], strides, Precision.INT8)
+        offset += src.shape[layer.axis]
+
+
+def _requant_out(
+    em: _Em,
+    arena: Arena,
+    acc: LT,
+    out: Buf,
+    rq: LT | None,
+    imm: tuple[int, int],
+    relu: bool,
+    limit: int | None = None,
+) -> LT:
+    y = arena.alloc(acc.shape, 1)
+    em.rq1(y, acc, True, out.signed, params=rq, imm=imm)
+    _clamp(em, y, out, relu, limit)
+    return y
+
+
+def _lut_keys(signed: bool) -> np.ndarray:
+    """(256,) int32: the input value whose 8-bit pattern is the entry's index."""
+    keys = np.arange(256, dtype=np.int32)
+    return np.where(keys >= 128, keys - 256, keys).astype(np.int32) if signed else keys
+
+
+LUT_CHUNK = 1024
+"""Elements looked up per one-hot matrix (256 rows x LUT_CHUNK int8, 4 rows a lane)."""
+
+
+def _emit_lut(em: _Em, layer: Lut, arena: Arena, w: dict[str, int]) -> None:
+    # The simulator implements no gather command, so the lookup is a product: the 256 x m
+    # one-hot matrix of the inputs (row k is 1 where x == key k) built with AR commands from x
+    # read into every row, then table (1 x 256) @ one-hot on mm2.nn gives table[x] exactly.
+    (src,) = layer.inputs
+    out = layer.output
+    total = math.prod(src.shape)
+    chunk = min(total, LUT_CHUNK)
+    table = arena.alloc((1, 1, 1, 256), 1)
+    em.load(table, w["table"], (256, 256, 256, 1), Precision.INT8)
+    keys = arena.alloc((1, 256, 1, 1), 4, compact=True)
+    em.load(keys, w["keys"], (256, 1, 1, 1), Precision.INT32)
+    rows = arena.alloc((1, 256, 1, chunk), 1)
+    diff = arena.alloc((1, 256, 1, chunk), 4)
+    acc = arena.alloc((1, 1, 1, chunk), 4)
+    y = arena.alloc((1, 1, 1, chunk), 1)
+    for start in range(0, total, chunk):
+        m = min(chunk, total - start)
+        r = LT(rows.off, (1, 256, 1, m), 1)
+        d = LT(diff.off, (1, 256, 1, m), 4)
+        a = LT(acc.off, (1, 1, 1, m), 4)
+        o = LT(y.off, (1, 1, 1, m), 1)
+        em.load(r, src.address + start, (0, 0, 0, 1), Precision.INT8)
+        em.ar(ArEu.SUB, d, Precision.INT32,
+              [(r, Precision.INT8, src.signed), (keys, Precision.INT32, True)],
+              free={1: (0, 1, 0, 0)})  # fmt: skip
+        em.ar(ArEu.ABS, d, Precision.INT32, [(d, Precision.INT32, True)])
+        em.ar(
+            ArEu.MIN, d, Precision.INT32, [(d, Precision.INT32, True), (1, Precision.INT32, True)]
+        )
+        em.ar(ArEu.SUB, r, Precision.INT8, [(1, Precision.INT8, True), (d, Precision.INT32, True)])
+        em.prog.add(
+            Mm2Op, reads=[table.range, r.range], writes=[a.range], tsk_eu_typ=Mm2Eu.NN,
+            res0_addr=a.addr(), res0_shape=(1, m), res0_prec=Precision.INT32,
+            opd0_addr=table.addr(), opd0_prec=Precision.INT8, opd0_sign=out.signed,
+            opd1_addr=r.addr(), opd1_shape=(256, m), opd1_sign=True, opd2_addr=0,
+            opd2_const=True,
+        )  # fmt: skip
+        em.ar(ArEu.CAST, o, Precision.INT8, [(a, Precision.INT32, True)], cast_signed=out.signed)
+        em.store(o, out.address + start, (m, m, m, 1), Precision.INT8)
 
 
 def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> None:
@@ -899,21 +1244,6 @@ def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> N
         opd2_addr=layer.shift, opd2_const=True, opd3_addr=0, opd3_const=True,
         round_mode=em.round_mode,
     )  # fmt: skip
-    em.store(y, out.address, _dense(out.shape), Precision.INT8)
-
-
-def _emit_add(em: _Em, layer: Add, arena: Arena, w: dict[str, int]) -> None:
-    out = layer.output
-    acc = arena.alloc(out.shape, 4)
-    tmp = arena.alloc(out.shape, 4)
-    for i, (src, m) in enumerate(zip(layer.inputs, layer.multipliers, strict=True)):
-        x = arena.alloc(src.shape, 1)
-        em.load(x, src.address, _dense(src.shape), Precision.INT8)
-        em.ar(ArEu.MUL, acc if i == 0 else tmp, Precision.INT32,
-              [(x, Precision.INT8, src.signed), (m, Precision.INT32, True)])  # fmt: skip
-    em.ar(ArEu.ADD, acc, Precision.INT32,
-          [(acc, Precision.INT32, True), (tmp, Precision.INT32, True)])  # fmt: skip
-    y = _requant_out(em, arena, acc, out, None, (1, layer.shift), layer.relu)
     em.store(y, out.address, _dense(out.shape), Precision.INT8)
 
 
@@ -942,7 +1272,7 @@ def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> Non
     em.ar(ArEu.ADDS, acc, Precision.INT32,
           [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
           free={0: (0, 1, 0, 0)})  # fmt: skip
-    y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu)
+    y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu, layer.limit)
     em.store(y, out.address, (nn * m, 1, 1, nn), Precision.INT8)
 
 
@@ -951,6 +1281,9 @@ _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
     DCast: _emit_dcast,
     Requant: _emit_requant,
     Conv: _emit_conv,
+    DwConv: _emit_dwconv,
+    Concat: _emit_concat,
+    Lut: _emit_lut,
     MaxPool: _emit_maxpool,
     AvgPool: _emit_avgpool,
     Add: _emit_add,

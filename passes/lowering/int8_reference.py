@@ -5,7 +5,9 @@ perform, independently of the command encoding and of the simulator: int8 x int8
 accumulated in int32, the int32 bias added with saturation, requantization as
 `saturate(round_shift(x * multiplier, shift))` with the net's rounding mode (TPU-MLIR's
 `RightShiftRound`, exact on int64), max pooling on the stored integers, average pooling as
-`round_shift(window sum * multiplier, shift)`, the input quantizer as float32 `x * (1 / scale)`
+`round_shift(window sum * multiplier, shift)`, depthwise conv as the per-channel int32 sum with
+its bias, clipped ReLUs as a clamp of the requantized integers, concat as a copy, table lookups
+by the input's 8-bit pattern, the input quantizer as float32 `x * (1 / scale)`
 rounded then saturated, and the output as float32 `q * scale`. The simulator's output must equal
 this bit for bit on every tensor (`tests/test_e2e_int8.py`).
 """
@@ -20,10 +22,13 @@ from nntc.passes.lowering.int8 import (
     Add,
     AvgPool,
     Buf,
+    Concat,
     Conv,
     DCast,
+    DwConv,
     Int8Net,
     Layer,
+    Lut,
     MatMul,
     MaxPool,
     QCast,
@@ -108,6 +113,31 @@ def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
     return acc
 
 
+def _dwconv(x: np.ndarray, layer: DwConv) -> np.ndarray:
+    n, c, ih, iw = x.shape
+    _, _, kh, kw = layer.weight.shape
+    _, _, oh, ow = layer.output.shape
+    pt, pl, pb, pr = layer.pads
+    sh, sw = layer.stride
+    dh, dw = layer.dilation
+    xp = np.zeros((n, c, ih + pt + pb, iw + pl + pr), np.int64)
+    xp[:, :, pt : pt + ih, pl : pl + iw] = x
+    acc = np.zeros((n, c, oh, ow), np.int64)
+    w = layer.weight.astype(np.int64)
+    for ky in range(kh):
+        for kx in range(kw):
+            y0, x0 = ky * dh, kx * dw
+            view = xp[:, :, y0 : y0 + (oh - 1) * sh + 1 : sh, x0 : x0 + (ow - 1) * sw + 1 : sw]
+            acc += view * w[:, 0, ky, kx].reshape(1, c, 1, 1)
+    return acc
+
+
+def _activation(y: np.ndarray, relu: bool, limit: int | None, out: Buf) -> np.ndarray:
+    y = np.maximum(y, 0) if relu else y
+    y = _sat(y, out).astype(np.int64)
+    return _sat(np.minimum(y, limit) if limit is not None else y, out)
+
+
 def _requant(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, mode: int) -> np.ndarray:
     return round_shift(acc * mult, shift, mode)
 
@@ -124,10 +154,15 @@ def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
             round_shift(args[0].astype(np.int64) * layer.multiplier, layer.shift, mode), out
         )
     if isinstance(layer, Conv):
-        acc = np.clip(_conv(args[0], layer) + layer.bias.reshape(1, -1, 1, 1), *INT32)
+        conv = _dwconv(args[0], layer) if isinstance(layer, DwConv) else _conv(args[0], layer)
+        acc = np.clip(conv + layer.bias.reshape(1, -1, 1, 1), *INT32)
         shape = (1, -1, 1, 1)
         y = _requant(acc, layer.multipliers.reshape(shape), layer.shifts.reshape(shape), mode)
-        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+        return _activation(y, layer.relu, layer.limit, out)
+    if isinstance(layer, Concat):
+        return np.concatenate(args, axis=layer.axis)
+    if isinstance(layer, Lut):
+        return layer.table[args[0].view(np.uint8).astype(np.int64)]
     if isinstance(layer, MaxPool):
         x = args[0].astype(np.int64)
         n, c, ih, iw = x.shape
@@ -149,13 +184,13 @@ def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
     if isinstance(layer, Add):
         acc = sum(a.astype(np.int64) * m for a, m in zip(args, layer.multipliers, strict=True))
         y = round_shift(np.asarray(acc), layer.shift, mode)
-        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+        return _activation(y, layer.relu, layer.limit, out)
     if isinstance(layer, MatMul):
         k, n = layer.weight.shape
         x = args[0].reshape(-1, k).astype(np.int64)
         acc = np.clip(x @ layer.weight.astype(np.int64) + layer.bias.astype(np.int64), *INT32)
         y = _requant(acc, layer.multipliers.reshape(1, -1), layer.shifts.reshape(1, -1), mode)
-        return _sat(np.maximum(y, 0) if layer.relu else y, out)
+        return _activation(y, layer.relu, layer.limit, out)
     raise TypeError(f"no reference for {type(layer).__name__}")
 
 

@@ -194,6 +194,10 @@ def write_lmdb(
     """
     lmdb_dir = Path(lmdb_dir)
     lmdb_dir.mkdir(parents=True, exist_ok=True)
+    # Start from empty files: dropping the old records inside the write transaction would keep
+    # their pages until the commit, and the map sized for the new samples would overflow.
+    for name in ("data.mdb", "lock.mdb"):
+        (lmdb_dir / name).unlink(missing_ok=True)
     record = sum(4 * math.prod(shape) + 512 for shape in shapes.values()) + 1024
     # LMDB needs its maximum size up front; twice the payload covers pages and B-tree overhead.
     map_size = max(2 * record * max(count, 1), 1 << 22)
@@ -204,7 +208,6 @@ def write_lmdb(
     written = 0
     try:
         with env.begin(write=True) as txn:
-            txn.drop(env.open_db(txn=txn), delete=False)
             for sample in samples:
                 _check_sample(sample, shapes)
                 txn.put(b"%08d" % written, _encode(sample))
