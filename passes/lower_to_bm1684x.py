@@ -26,8 +26,11 @@ whose sync ids come from `nntc.passes.lowering.program`. The cmd_group carries t
 layer map (which commands belong to which ONNX node) as the JSON string attribute
 `nntc.layers`.
 
-This is the per-layer form the issue's `layer-group` pass will improve on: grouping several
-layers into one LMEM-resident group needs only other plans, the same emitter and program.
+With `layer-group=true` (`nntc.passes.layer_group`), runs of consecutive layers whose whole
+working set fits one half of local memory become one unit: their weights are prefetched
+together, and a result only read inside the group stays in local memory (no store, no
+reload). Same emitter, same program; it is off by default until it has been run on every
+acceptance net.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from nntc.dialects.bm1684x import (
     StageOp,
 )
 from nntc.passes.assign_gmem import gmem_addr, gmem_stats, tensor_bytes
+from nntc.passes.layer_group import Group, plan_group
 from nntc.passes.lower_to_tpu import location_of
 from nntc.passes.lowering.layers import (
     CannotLower,
@@ -143,6 +147,26 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
     raise CannotLower(f"no BM1684X code generation for '{op.name}' yet")
 
 
+def _grow_group(ops: list[tuple[Operation, str]], start: int, arena: Arena) -> Group | None:
+    """The greedy choice of `nntc.passes.layer_group`: of the groups starting at `start` that
+    plan (every shorter one planning too), the one with the largest estimated saving, the
+    shortest on ties; None when none saves anything (the op is then planned alone)."""
+    best: Group | None = None
+    for end in range(start + 2, len(ops) + 1):
+        members = ops[start:end]
+        if not all(o.dialect_name() == "tpu" for o, _ in members):
+            break
+        candidate = plan_group(
+            [o for o, _ in members], [n for _, n in members], Arena(arena.base, arena.size),
+            gmem_addr,
+        )  # fmt: skip
+        if candidate is None:
+            break
+        if candidate.saved_cycles > (0 if best is None else best.saved_cycles):
+            best = candidate
+    return best
+
+
 def _the_function(module: ModuleOp) -> func.FuncOp:
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(funcs) != 1:
@@ -206,31 +230,49 @@ class LowerToBm1684xPass(ModulePass):
     net: str | None = None
     """Net name in the bmodel; the function's name by default."""
 
+    layer_group: bool = False
+    """Run consecutive layers as LMEM-resident groups (`nntc.passes.layer_group`)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         fn = _the_function(op)
         stats = gmem_stats(op)
         store = weight_store_of(op)
         net = self.net or fn.sym_name.data
 
-        plans: list[LayerPlan] = []
-        problems: list[str] = []
-        lmem_layers = 0
+        ops: list[tuple[Operation, str]] = []
         for index, o in enumerate(fn.body.block.ops):
             if isinstance(o, top.WeightOp | func.ReturnOp):
                 continue
             name = location_of(o)
             if name == "unknown":
                 name = f"{o.name}#{index}"
+            ops.append((o, name))
+
+        units: list[list[LayerPlan]] = []
+        problems: list[str] = []
+        lmem_layers = 0
+        i = 0
+        while i < len(ops):
+            o, name = ops[i]
             arena = Arena((lmem_layers % 2) * ARENA_BYTES, ARENA_BYTES)
+            if self.layer_group:
+                best = _grow_group(ops, i, arena)
+                if best is not None:
+                    units.append(best.plans)
+                    lmem_layers += 1
+                    i += len(best.plans)
+                    continue
             try:
                 if o.dialect_name() != "tpu":
                     raise CannotLower(f"expected a tpu op, got '{o.name}' (run lower-to-tpu)")
                 plan = make_plan(o, name, arena, gmem_addr)
             except (CannotLower, LmemOverflow) as why:
                 problems.append(f'  {o.name} at loc("{name}"): {why}')
+                i += 1
                 continue
-            plans.append(plan)
+            units.append([plan])
             lmem_layers += plan.uses_lmem
+            i += 1
         if problems:
             raise DiagnosticException(
                 f"lower-to-bm1684x: {len(problems)} op(s) cannot be lowered:\n"
@@ -239,27 +281,34 @@ class LowerToBm1684xPass(ModulePass):
 
         prog = Program()
         em = Emitter(prog)
-        spans = [prog.new_layer(p.name) for p in plans]
+        spans = [[prog.new_layer(p.name) for p in unit] for unit in units]
         prefetched: set[int] = set()
 
         def prefetch(j: int) -> Callable[[], None]:
             def run() -> None:
-                previous = prog.attribute_to(spans[j])
-                plans[j].prefetch(em)
+                previous = prog.attribute_to(None)
+                for plan, span in zip(units[j], spans[j], strict=True):
+                    prog.attribute_to(span)
+                    plan.prefetch(em)
                 prog.attribute_to(previous)
                 prefetched.add(j)
 
             return run
 
-        for i, plan in enumerate(plans):
-            prog.attribute_to(spans[i])
+        for i, unit in enumerate(units):
             if i not in prefetched:
                 prefetch(i)()
-            nxt = next((j for j in range(i + 1, len(plans)) if plans[j].uses_lmem), None)
+            nxt = next(
+                (j for j in range(i + 1, len(units)) if any(p.uses_lmem for p in units[j])), None
+            )
             em.defer_prefetch(prefetch(nxt) if nxt is not None else None)
-            plan.body(em)
-            prog.attribute_to(spans[i])
-            em.flush_prefetch()
+            for plan, span in zip(unit, spans[i], strict=True):
+                prog.attribute_to(span)
+                plan.body(em)
+                # a group stores little: the next group's weights go in once its first member
+                # has issued its loads, not only at its first store
+                prog.attribute_to(span)
+                em.flush_prefetch()
         group = prog.finish()
         group.attributes[LAYERS_ATTR] = StringAttr(json.dumps(prog.layer_map()))
 

@@ -433,6 +433,10 @@ class ConvPlan(LayerPlan):
     b_addr: int | None = None
     out_addr: int = 0
     occ: int = 0
+    in_resident: bool = False
+    """The input is already in `inbuf[0]`, whole (a layer group): no load."""
+    store_out: bool = True
+    """False when the result stays in local memory only (a layer group)."""
     slices: list[Slice] = field(default_factory=list)
     wbuf: list[LTensor] = field(default_factory=list)
     bbuf: list[LTensor] = field(default_factory=list)
@@ -465,6 +469,8 @@ class ConvPlan(LayerPlan):
 
     def _load_input(self, em: Emitter, s: Slice, buf: LTensor) -> LTensor:
         win = self.win
+        if self.in_resident:
+            return buf
         ih0, ihh, _, _ = win.in_rows(s.h0, s.hh)
         t = buf.view((s.nn, win.ic, ihh, win.iw))
         src = self.in_addr + ((s.n0 * win.ic) * win.ih + ih0) * win.iw * F32_BYTES
@@ -473,7 +479,10 @@ class ConvPlan(LayerPlan):
 
     def _compute(self, em: Emitter, s: Slice, k: int, inp: LTensor, out: LTensor) -> LTensor:
         win = self.win
-        _, ihh, up, dn = win.in_rows(s.h0, s.hh)
+        _, _, up, dn = win.in_rows(s.h0, s.hh)
+        # a resident input holds all rows, maybe one more than the window reaches (stride): the
+        # extra rows are never read, and its layout is that of its full height
+        ihh = inp.shape[2]
         oc0, occ = self.oc_chunks[k]
         w = self.wbuf[k % len(self.wbuf)].view((1, occ, self.icg, self.taps))
         res = out.view((s.nn, occ, s.hh, win.ow))
@@ -512,6 +521,8 @@ class ConvPlan(LayerPlan):
 
     def _store(self, em: Emitter, s: Slice, k: int, res: LTensor) -> None:
         win = self.win
+        if not self.store_out:
+            return
         oc0, _ = self.oc_chunks[k]
         dst = self.out_addr + ((s.n0 * win.oc + oc0) * win.oh + s.h0) * win.ow * F32_BYTES
         em.store(res, dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
@@ -656,6 +667,10 @@ class PordPlan(LayerPlan):
     out_addr: int = 0
     k_addr: int | None = None
     b_addr: int | None = None
+    in_resident: bool = False
+    """The input is already in `inbuf[0]`, whole (a layer group): no load."""
+    store_out: bool = True
+    """False when the result stays in local memory only (a layer group)."""
     slices: list[Slice] = field(default_factory=list)
     kbuf: LTensor | None = None
     bbuf: LTensor | None = None
@@ -677,6 +692,9 @@ class PordPlan(LayerPlan):
         def load(i: int) -> None:
             s = self.slices[i]
             ih0, ihh, up, dn = win.in_rows(s.h0, s.hh)
+            if self.in_resident:
+                inputs[i] = (self.inbuf[0], up, dn)
+                return
             t = self.inbuf[i % len(self.inbuf)].view((s.nn, s.cc, ihh, win.iw))
             src = self.in_addr + ((s.n0 * win.ic + s.c0) * win.ih + ih0) * win.iw * F32_BYTES
             em.load(t, src, dense_strides((win.n, win.ic, win.ih, win.iw)))
@@ -725,6 +743,9 @@ class PordPlan(LayerPlan):
 
         def store(i: int) -> None:
             s = self.slices[i]
+            if not self.store_out:
+                results.pop(i)
+                return
             dst = self.out_addr + ((s.n0 * win.oc + s.c0) * win.oh + s.h0) * win.ow * F32_BYTES
             em.store(results.pop(i), dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
 
@@ -840,6 +861,10 @@ class EltwisePlan(LayerPlan):
     do_relu: bool = False
     limit: float | None = None
     out_addr: int = 0
+    resident: list[bool] = field(default_factory=list)
+    """Per input: already whole in `bufs[0][j]` (a layer group), no load."""
+    store_out: bool = True
+    """False when the result stays in local memory only (a layer group)."""
     slices: list[Slice] = field(default_factory=list)
     bufs: list[list[LTensor]] = field(default_factory=list)
     """bufs[i % 2][j]: input j of slice i, then the scratch tensors; the result is written over
@@ -854,6 +879,9 @@ class EltwisePlan(LayerPlan):
             s = self.slices[i]
             views = []
             for j, (gaddr, st) in enumerate(self.inputs):
+                if j < len(self.resident) and self.resident[j]:
+                    views.append(self.bufs[0][j])
+                    continue
                 t = self.bufs[i % len(self.bufs)][j].view((s.nn, s.cc, s.hh, self.shape[3]))
                 em.load(t, gaddr + (s.n0 * st[0] + s.c0 * st[1] + s.h0 * st[2]) * F32_BYTES, st)
                 views.append(t)
@@ -872,6 +900,8 @@ class EltwisePlan(LayerPlan):
         def store(i: int) -> None:
             s = self.slices[i]
             acc = loaded.pop(i)[0]
+            if not self.store_out:
+                return
             dst = (
                 self.out_addr
                 + (s.n0 * self.shape[1] * self.shape[2] + s.c0 * self.shape[2] + s.h0)
