@@ -317,7 +317,7 @@ def test_stage_ir_files_are_the_pipeline(
     from_tpu, from_final = tmp_path / "from_tpu.bmodel", tmp_path / "from_final.bmodel"
     tpu_ir = str(outdir / "tiny_cnn_tpu.mlir")
     with pytest.raises(SystemExit) as exit_:
-        opt.main([tpu_ir, "-p", "lower-to-bm1684x{net=tiny_cnn}", "-t", "bmodel", "-o",
+        opt.main([tpu_ir, "-p", "lower-to-bm1684x{net=tiny_cnn layer-group=true}", "-t", "bmodel", "-o",
                   str(from_tpu)])  # fmt: skip
     assert exit_.value.code in (0, None)
     assert from_tpu.read_bytes() == bmodel

@@ -99,6 +99,13 @@ def _argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cmp", "--no_cmp", dest="cmp", action="store_false", help="skip the comparison"
     )
+    parser.add_argument(
+        "--no-layer-group",
+        "--no_layer_group",
+        dest="layer_group",
+        action="store_false",
+        help="one layer per local-memory group (default: chains of layers stay in local memory)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
 
@@ -188,6 +195,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, progress: Progress) 
         net_name=args.net_name,
         target=target,
         observer=progress,
+        layer_group=args.layer_group,
     )
     net = compilation.net_name
     check = None

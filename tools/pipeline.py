@@ -16,7 +16,7 @@ and keeps a clone of the module after fold-constants (`top`), after assign-gmem 
 input of lower-to-bm1684x) and after lower-to-bm1684x (`final`). Every clone shares the run's
 weight store and names its side-car file in its `nntc.weights` attribute, so that
 `write_outdir` writes each `<net>_<stage>.mlir` beside its `<net>_<stage>.npz`, readable by
-`nntc-opt`: `nntc-opt <net>_tpu.mlir -p 'lower-to-bm1684x{net=<net>}' -t bmodel -o x.bmodel`
+`nntc-opt`: `nntc-opt <net>_tpu.mlir -p 'lower-to-bm1684x{net=<net> layer-group=true}' -t bmodel -o x.bmodel`
 gives the same bytes as the pipeline (with the same `SOURCE_DATE_EPOCH`).
 
 Errors a user can fix (a missing or unreadable model, bad names or shapes, an unsupported
@@ -251,11 +251,13 @@ def compile_onnx(
     net_name: str | None = None,
     target: str = "BM1684X",
     observer: StageObserver | None = None,
+    layer_group: bool = True,
 ) -> Compilation:
     """Compile an ONNX model (path or proto) to an FP32 bmodel in memory (see the module doc).
 
     `input_names`, `shapes` and `output_names` are those of `import_onnx` (bmneto's flags);
-    `net_name` defaults to the model file's stem. Raises `PipelineError` for the user's errors.
+    `net_name` defaults to the model file's stem; `layer_group` keeps chains of layers in local
+    memory (`lower-to-bm1684x{layer-group=true}`). Raises `PipelineError` for the user's errors.
     """
     from xdsl.transforms.canonicalize import CanonicalizePass
 
@@ -293,7 +295,7 @@ def compile_onnx(
         (FoldConstantsPass(), "top"),
         (LowerToTpuPass(chip=chip, mode="f32"), None),
         (AssignGmemPass(), "tpu"),
-        (LowerToBm1684xPass(net=net), "final"),
+        (LowerToBm1684xPass(net=net, layer_group=layer_group), "final"),
     ]
     for pass_, snapshot in passes:
         with steps.step(pass_.name):
