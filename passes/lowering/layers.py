@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import struct
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -303,17 +304,18 @@ def pipeline(
 
 
 @dataclass
-class LayerPlan:
+class LayerPlan(ABC):
     """What one tpu op emits; `prefetch` holds only weight loads (no activation inputs)."""
 
     name: str
     uses_lmem: bool = True
 
-    def prefetch(self, em: Emitter) -> None:
+    def prefetch(self, em: Emitter) -> None:  # noqa: B027 (optional hook: most plans have none)
         """Weight loads that may run while the previous layer computes."""
 
+    @abstractmethod
     def body(self, em: Emitter) -> None:
-        raise NotImplementedError
+        """The layer's commands: loads of its inputs, compute, store of its result."""
 
 
 @dataclass
