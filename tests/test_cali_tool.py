@@ -19,6 +19,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
+from test_e2e_int8 import small_cnn
 
 from nntc.cali import EXIT_NO_CODEGEN, EXIT_USAGE, main
 
@@ -353,47 +354,6 @@ def test_help_lists_the_seed_flags(capsys: pytest.CaptureFixture[str]) -> None:
         assert flag in text
 
 
-def residual_cnn() -> onnx.ModelProto:
-    """conv-relu, maxpool, conv-relu + residual add, relu, global pool, gemm: a net that the first
-    slice of INT8 code generation covers entirely."""
-    rng = np.random.default_rng(5)
-
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
-
-    nodes = [
-        helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
-        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
-        helper.make_node(
-            "MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"
-        ),
-        helper.make_node("Conv", ["p1", "w2", "b2"], ["c2"], pads=[1, 1, 1, 1], name="conv2"),
-        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
-        helper.make_node("Add", ["r2", "p1"], ["s"], name="add"),
-        helper.make_node("Relu", ["s"], ["r3"], name="relu3"),
-        helper.make_node("GlobalAveragePool", ["r3"], ["gap"], name="gap"),
-        helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
-        helper.make_node("Gemm", ["flat", "wf", "bf"], ["logits"], transB=1, name="fc"),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "residual_cnn",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
-        [
-            init("w1", 8, 3, 3, 3),
-            init("b1", 8),
-            init("w2", 8, 8, 3, 3),
-            init("b2", 8),
-            init("wf", 10, 8),
-            init("bf", 10),
-        ],
-    )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-
-
 def test_int8_bmodel_is_written_and_runs_in_the_simulator(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -404,11 +364,13 @@ def test_int8_bmodel_is_written_and_runs_in_the_simulator(
     from nntc.targets.bm1684x.simulator import Simulator
     from nntc.targets.calibration.preprocess import parse_preprocess
 
-    onnx.save(residual_cnn(), workspace / "residual.onnx")
+    # conv-relu, maxpool, conv + residual add, relu, global pool, gemm: all inside INT8 codegen
+    onnx.save(small_cnn(), workspace / "residual.onnx")
     outdir = workspace / "int8_out"
     flags = seed_flags(workspace, outdir)
     flags[flags.index("tiny")] = "residual"
     flags[flags.index(str(workspace / "tiny.onnx"))] = str(workspace / "residual.onnx")
+    flags[flags.index("--input_names") + 1] = "x"
     code, out, err = run_cli(flags, capsys)
     assert code == 0, err
     bmodel = outdir / "residual_batch1" / "compilation.bmodel"
@@ -418,8 +380,8 @@ def test_int8_bmodel_is_written_and_runs_in_the_simulator(
     preprocess = parse_preprocess(PREPROCESS).for_input([1, 3, 16, 16])
     for image in sorted((workspace / "images").glob("*.png")):
         x = preprocess.apply(Image.open(image))[None].astype(np.float32)
-        (expected,) = session.run(None, {"input": x})
-        (got,) = simulator.run({"input": x}).outputs.values()
+        (expected,) = session.run(None, {"x": x})
+        (got,) = simulator.run({"x": x}).outputs.values()
         cosine = float(np.dot(got.ravel(), expected.ravel()))
         cosine /= float(np.linalg.norm(got) * np.linalg.norm(expected))
         assert cosine >= 0.99, (image.name, cosine)

@@ -408,7 +408,7 @@ def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
             layer = _plan_op(op, label, store, buf, bufs)
         except CannotLower as why:
             problems.append(f'  {op.name} at loc("{label}"): {why}')
-            # a placeholder, so that the ops using this result are still checked
+            # a stand-in buffer, so that the ops using this result are still checked and reported
             for r in op.results:
                 bufs.setdefault(r, Buf(label, (1, 1, 1, 1), "i8"))
             continue
