@@ -221,6 +221,37 @@ def _expect_same_elem(elem: Attribute, expected: Attribute, role: str, ref: str)
         )
 
 
+def _verify_weighted_types(
+    input: TensorType,
+    weight: TensorType,
+    weight_role: str,
+    bias: TensorType | None,
+    result: TensorType,
+) -> bool:
+    """The element-type rules of conv and matmul; True when they compute on integers.
+
+    Integer: int8 input and weight, int32 bias, int8 or int32 result. Float: weight and result
+    of the input's type, bias f32 or the input's type.
+    """
+    xe, we, ye = input.get_element_type(), weight.get_element_type(), result.get_element_type()
+    integer = is_integer(xe)
+    if integer:
+        _expect_int_bits(xe, (8,), "input")
+        _expect_int_bits(we, (8,), weight_role)
+        if bias is not None:
+            _expect_int_bits(bias.get_element_type(), (32,), "bias")
+        _expect_int_bits(ye, (8, 32), "result")
+    else:
+        _expect_same_elem(we, xe, weight_role, "input")
+        _expect_same_elem(ye, xe, "result", "input")
+        if bias is not None and bias.get_element_type() not in (xe, Float32Type()):
+            raise VerifyException(
+                f"expected bias element type {bias.get_element_type()} to be f32 or "
+                f"the input element type {xe}"
+            )
+    return integer
+
+
 def _expect_int_bits(elem: Attribute, widths: Sequence[int], role: str) -> None:
     """`elem` must be an integer (or quant) type stored in one of `widths` bits."""
     st = storage_type(elem)
@@ -524,22 +555,8 @@ class Conv2dOp(_RescaleOp):
                 f"expected bias to have {oc} elements (output channels), got {prod(b.get_shape())}"
             )
 
-        xe, we, ye = x.get_element_type(), w.get_element_type(), y.get_element_type()
-        integer = is_integer(xe)
-        if integer:
-            _expect_int_bits(xe, (8,), "input")
-            _expect_int_bits(we, (8,), "filter")
-            if b is not None:
-                _expect_int_bits(b.get_element_type(), (32,), "bias")
-            _expect_int_bits(ye, (8, 32), "result")
-        else:
-            _expect_same_elem(we, xe, "filter", "input")
-            _expect_same_elem(ye, xe, "result", "input")
-            if b is not None and b.get_element_type() not in (xe, Float32Type()):
-                raise VerifyException(
-                    f"expected bias element type {b.get_element_type()} to be f32 or "
-                    f"the input element type {xe}"
-                )
+        ye = y.get_element_type()
+        integer = _verify_weighted_types(x, w, "filter", b, y)
         self._verify_rescale(integer, ye, oc)
         self._verify_relu()
 
@@ -613,22 +630,8 @@ class MatMulOp(_RescaleOp):
                 f"expected bias to have {n} elements (output columns), got {prod(b.get_shape())}"
             )
 
-        ae, re, ye = a.get_element_type(), r.get_element_type(), y.get_element_type()
-        integer = is_integer(ae)
-        if integer:
-            _expect_int_bits(ae, (8,), "input")
-            _expect_int_bits(re, (8,), "right")
-            if b is not None:
-                _expect_int_bits(b.get_element_type(), (32,), "bias")
-            _expect_int_bits(ye, (8, 32), "result")
-        else:
-            _expect_same_elem(re, ae, "right", "input")
-            _expect_same_elem(ye, ae, "result", "input")
-            if b is not None and b.get_element_type() not in (ae, Float32Type()):
-                raise VerifyException(
-                    f"expected bias element type {b.get_element_type()} to be f32 or "
-                    f"the input element type {ae}"
-                )
+        ye = y.get_element_type()
+        integer = _verify_weighted_types(a, r, "right", b, y)
         self._verify_rescale(integer, ye, n, "output columns")
         self._verify_relu()
 
