@@ -7,17 +7,25 @@ gets the mode a plain `open(path, "w")` would give it (mkstemp's files are 0600)
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 
-def _default_mode() -> int:
+
+def umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so it is set back)."""
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def _default_mode() -> int:
+    return 0o666 & ~umask()
 
 
 @contextmanager
@@ -43,3 +51,15 @@ def write_atomically(path: str | Path, data: str | bytes) -> None:
             tmp.write_text(data)
         else:
             tmp.write_bytes(data)
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """The bytes `np.savez` would write for `arrays`."""
+    stream = io.BytesIO()
+    np.savez(stream, **arrays)  # type: ignore[arg-type]
+    return stream.getvalue()
+
+
+def save_npz_atomically(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """`np.savez` to `path` without ever leaving a half-written file."""
+    write_atomically(path, npz_bytes(arrays))

@@ -53,6 +53,7 @@ from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException
 
+from nntc.targets.atomic import npz_bytes, umask
 from nntc.targets.weight_store import WeightStore
 
 SUPPORTED_TARGETS = ("BM1684X",)
@@ -424,18 +425,6 @@ def check_against_onnxruntime(
 # --- writing the output directory --------------------------------------------------------------
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
-    stream = io.BytesIO()
-    np.savez(stream, **arrays)  # type: ignore[arg-type]
-    return stream.getvalue()
-
-
 def output_files(compilation: Compilation, check: CheckResult | None = None) -> list[str]:
     """The names `write_outdir` writes, in the order it writes them."""
     net = compilation.net_name
@@ -479,7 +468,7 @@ def write_outdir(
                 ("ref_outputs", check.reference),
                 ("sim_outputs", check.simulated),
             ):
-                (tmp / f"{net}_{suffix}.npz").write_bytes(_npz_bytes(arrays))
+                (tmp / f"{net}_{suffix}.npz").write_bytes(npz_bytes(arrays))
         written = sorted(p.name for p in tmp.iterdir())
         _commit(tmp, out)
     except BaseException:
@@ -491,7 +480,7 @@ def write_outdir(
 def _commit(tmp: Path, out: Path) -> None:
     """Move the finished files from `tmp` to `out` (one rename when `out` is new)."""
     if not out.exists():
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; DIR gets the usual mode
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes 0700; DIR gets the usual mode
         try:
             os.rename(tmp, out)
             return

@@ -17,7 +17,7 @@ import numpy as np
 
 from nntc.diagnostics import UsageError
 from nntc.ir_io import IRFileError, read_ir
-from nntc.targets.atomic import atomic_path
+from nntc.targets.atomic import save_npz_atomically
 
 
 def _load_inputs(path: Path) -> dict[str, np.ndarray]:
@@ -28,12 +28,6 @@ def _load_inputs(path: Path) -> dict[str, np.ndarray]:
         raise UsageError(f"input file '{path}' not found") from None
     except (OSError, ValueError) as err:
         raise UsageError(f"input file '{path}' is not a readable .npz ({err})") from None
-
-
-def save_npz_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez through a temporary file: never a half-written output."""
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, **arrays)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -17,7 +17,6 @@ stderr with exit code 1 (2 for a usage error); `--debug` shows the Python traceb
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import traceback
@@ -27,7 +26,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from nntc.targets.atomic import write_atomically
+from nntc.targets.atomic import npz_bytes, write_atomically
 from nntc.targets.bm1684x.bmodel import BModelError
 from nntc.targets.bm1684x.chip import DEFAULT_DDR_BANDWIDTH_GBPS, ChipTiming
 from nntc.targets.bm1684x.simulator import SimulationError, Simulator
@@ -50,12 +49,6 @@ def _read_inputs(path: str, sim: Simulator) -> dict[str, np.ndarray]:
     if len(names) == 1 and len(arrays) == 1 and names[0] not in arrays:
         return {names[0]: next(iter(arrays.values()))}
     return arrays
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]
-    return buf.getvalue()
 
 
 def _json_bytes(obj: object) -> bytes:
@@ -96,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs = _read_inputs(args.input, sim)
         result = sim.run(inputs, trace=args.trace is not None)
         if args.output:
-            write_atomically(args.output, _npz_bytes(result.outputs))
+            write_atomically(args.output, npz_bytes(result.outputs))
         if args.report:
             write_atomically(args.report, _json_bytes(result.report))
         if args.trace and result.trace is not None:
