@@ -361,6 +361,12 @@ def _lower_sigmoid(op: top.SigmoidOp, store: WeightStore) -> list[Operation]:
     return [tpu.SigmoidOp(op.input)]
 
 
+def _lower_silu(op: top.SiLUOp, store: WeightStore) -> list[Operation]:
+    """x * sigmoid(x) (canonicalize fuses ONNX's Mul(x, Sigmoid(x)) into top.silu)."""
+    gate = tpu.SigmoidOp(op.input)
+    return [gate, tpu.MulOp(op.input, gate.output, op.output.type)]
+
+
 def _lower_exp(op: top.ExpOp, store: WeightStore) -> list[Operation]:
     return [tpu.ExpOp(op.input)]
 
@@ -463,6 +469,7 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     top.HardSigmoidOp: _lower_hardsigmoid,  # type: ignore[dict-item]
     top.HardSwishOp: _lower_hardswish,  # type: ignore[dict-item]
     top.SigmoidOp: _lower_sigmoid,  # type: ignore[dict-item]
+    top.SiLUOp: _lower_silu,  # type: ignore[dict-item]
     top.ExpOp: _lower_exp,  # type: ignore[dict-item]
     top.ResizeOp: _lower_resize,  # type: ignore[dict-item]
     top.DeconvOp: _lower_deconv,  # type: ignore[dict-item]

@@ -25,6 +25,7 @@ from nntc.passes.lowering.int8 import (
     Buf,
     DCast,
     DwConv,
+    Float,
     Int8Net,
     LowerInt8ToBm1684xPass,
     Lut,
@@ -153,13 +154,14 @@ def quant_module(
     samples: list[dict[str, np.ndarray]],
     model: onnx.ModelProto | None = None,
     method: str = "max",
+    qtable: dict[str, str] | None = None,
 ) -> ModuleOp:
     module = float_module(model)
     store = weight_store_of(module)
     stats = collect_statistics(module, samples, store=store)
     table = table_from_statistics(stats, compute_thresholds(stats, method), method=method)
     attach_calibration(module, table)
-    quantize_module(module)
+    quantize_module(module, qtable=qtable)
     module.verify()
     return module
 
@@ -370,3 +372,109 @@ def test_large_tensors_run_in_row_slices() -> None:
     sim = simulate_all(net, data, samples[2])
     for layer in net.layers:
         assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name
+
+
+def softmax_cnn() -> onnx.ModelProto:
+    """`small_cnn` with a Softmax head: quantize keeps the softmax in F32 inside the INT8 net."""
+    model = small_cnn()
+    graph = model.graph
+    graph.node[-1].output[0] = "logits"
+    graph.node.append(helper.make_node("Softmax", ["logits"], ["prob"], axis=1, name="softmax"))
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 10]))
+    return model
+
+
+F32_COSINE_MIN = 0.99999
+"""The FP32 end-to-end acceptance (tests/test_e2e_f32.py): cosine and max abs error <= 1e-3 x
+max |reference|."""
+
+
+def assert_f32_close(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    assert got.dtype == np.float32 and got.shape == expected.shape, what
+    assert cosine(got, expected) >= F32_COSINE_MIN, what
+    assert np.abs(got - expected).max() <= 1e-3 * np.abs(expected).max(), what
+
+
+def test_f32_softmax_head_inside_an_int8_net() -> None:
+    """conv (INT8) ... gemm (INT8) -> dcast -> softmax (F32): the integer layers stay bit-exact,
+    the softmax (the FP32 code generator's commands) matches the FP32 reference interpreter
+    on the simulated logits, and the net output stays close to the FP32 model."""
+    rng = np.random.default_rng(23)
+    samples = [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(10)]
+    module = quant_module(samples[:8], softmax_cnn())
+    net = plan_int8_net(module)
+    (soft,) = [layer for layer in net.layers if isinstance(layer, Float)]
+    assert soft.name == "softmax" and soft.precision == "f32" and not net.warnings
+    assert [t.name for t in soft.tpu_ops] == ["tpu.softmax"]
+    model = emit_int8_net(net, weight_store_of(module))
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
+    fmod = float_module(softmax_cnn())
+    for x in samples[8:]:
+        ref = run_int8_net(net, x)
+        sim = simulate_all(net, data, x)
+        for layer in net.layers:
+            if layer is not soft:
+                assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name
+        # the float layer against the FP32 reference interpreter, fed the simulated logits
+        logits = sim[soft.inputs[0].name].reshape(1, 10)
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        assert_f32_close(sim["softmax"].reshape(1, 10), ref["softmax"].reshape(1, 10), "ref")
+        assert_f32_close(sim["softmax"].reshape(1, 10), expected.astype(np.float32), "numpy")
+        out = Simulator(data).run(x).outputs["prob"]
+        fp32 = run_module(fmod, x, store=weight_store_of(fmod)).outputs["prob"]
+        assert cosine(out, fp32) >= 0.999
+
+
+def silu_cnn() -> onnx.ModelProto:
+    """conv -> x * sigmoid(x) (canonicalize fuses it into top.silu) -> gap -> gemm."""
+    rng = np.random.default_rng(8)
+
+    def init(name: str, *shape: int) -> onnx.TensorProto:
+        value = rng.standard_normal(shape) * math.sqrt(2.0 / int(np.prod(shape[1:])))
+        return numpy_helper.from_array(value.astype(np.float32), name)
+
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
+        helper.make_node("Sigmoid", ["c1"], ["s1"], name="sig"),
+        helper.make_node("Mul", ["c1", "s1"], ["g1"], name="gate"),
+        helper.make_node("GlobalAveragePool", ["g1"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+        helper.make_node("Gemm", ["flat", "wf", "bf"], ["logits"], transB=1, name="fc"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "silu_cnn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
+        [init("w1", 8, 3, 3, 3), init("b1", 8), init("wf", 10, 8), init("bf", 10)],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_f16_marked_layer_runs_in_f32_with_a_warning() -> None:
+    """A layer the precision table marks F16 (a silu: sigmoid then mul, two FP32 commands
+    sequences with an intermediate DDR buffer) compiles in F32, says so, and matches the FP32
+    reference interpreter fed the simulated input; the integer layers after it stay bit-exact."""
+    rng = np.random.default_rng(29)
+    samples = [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(8)]
+    module = quant_module(samples[:6], silu_cnn(), qtable={"gate": "F16"})
+    net = plan_int8_net(module)
+    (silu,) = [layer for layer in net.layers if isinstance(layer, Float)]
+    assert silu.precision == "f16" and len(silu.scratch) == 1
+    assert [t.name for t in silu.tpu_ops] == ["tpu.sigmoid", "tpu.mul"]
+    assert net.warnings == [
+        'F16 layer top.silu at loc("gate") runs in F32 (F16/BF16 commands are not generated yet)'
+    ]
+    model = emit_int8_net(net, weight_store_of(module))
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
+    for x in samples[6:]:
+        ref = run_int8_net(net, x)
+        sim = simulate_all(net, data, x)
+        for layer in net.layers:
+            if layer is not silu:
+                assert np.array_equal(sim[layer.name], ref[layer.name]), layer.name
+        c = sim[silu.inputs[0].name].astype(np.float64)
+        expected = (c / (1.0 + np.exp(-c))).astype(np.float32)
+        assert_f32_close(sim["gate"], ref["gate"], "ref")
+        assert_f32_close(sim["gate"], expected, "numpy")

@@ -34,7 +34,14 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
    - global average pool: int8 `pord.avgpooling`: window sum x an 8-bit multiplier >> shift;
    - matmul: `mm2.nn` on the transposed product (W^T x^T, output columns on lanes, so that the
      per-column weight scales become per-channel `quant.rq1` parameters), `arith.adds` bias;
-   - dcast: immediate `quant.dq0` to f32.
+   - dcast: immediate `quant.dq0` to f32;
+   - float layers (`Float`): a top op on float tensors inside the net (softmax and layernorm by
+     default, ops without an INT8 rule, layers the precision table marks F32/F16/BF16) runs as
+     the FP32 path runs it: `lower-to-tpu`'s lowering of an f32 copy of the op (outside the
+     module), planned by `lower-to-bm1684x`'s `make_plan` on this net's DDR buffers (a dcast
+     before it writes f32, a qcast after it reads f32) and its f32 weights in the coefficient
+     blob, in this layer's half of local memory, in the same `Program`. Its reference is the
+     FP32 reference interpreter's kernel of the top op.
 
 Requantization convention (TPU-MLIR's `getRShiftAndMultiplierFromQScale`, qdm = false): a real
 scale q > 0 becomes a 32-bit multiplier m and a right shift s, the largest s <= 63 with
@@ -47,8 +54,10 @@ whose tensors do not fit run in slices of result rows (windowed layers read the 
 their slice needs and pad at the borders only), without double buffering.
 
 Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
-conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit),
-no float (F16/BF16/F32) layers inside the net.
+conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit);
+float layers cover what the FP32 path lowers (`LOWERINGS`, `make_plan`) and are computed in
+F32: a layer the quant IR has in F16/BF16 (`arith.truncf` / `arith.extf` around it) runs in F32
+(the conversions are no-ops on the f32 buffers), and the pass prints a warning naming each.
 """
 
 from __future__ import annotations
@@ -56,16 +65,19 @@ from __future__ import annotations
 import json
 import math
 import struct
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
+    Float16Type,
     Float32Type,
     IntAttr,
     IntegerAttr,
@@ -73,9 +85,10 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
     UnitAttr,
+    f32,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -104,7 +117,10 @@ from nntc.dialects.bm1684x import (
     StageOp,
 )
 from nntc.dialects.quant import ROUND_MODE_ATTR, UniformQuantPerAxisType, UniformQuantType
-from nntc.passes.lower_to_tpu import location_of
+from nntc.passes.lower_to_bm1684x import make_plan
+from nntc.passes.lower_to_tpu import LOWERINGS, Unsupported, location_of
+from nntc.passes.lowering import layers as fp32
+from nntc.passes.lowering import lmem
 from nntc.passes.lowering.program import Program
 from nntc.targets.bm1684x import chip
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
@@ -279,6 +295,27 @@ class MatMul(Layer):
 
 
 @dataclass
+class Float(Layer):
+    """A layer kept in float inside the INT8 net: a top op on f32 tensors (or one the precision
+    table marks F16/BF16, computed in f32 here), run by the FP32 code generator.
+
+    `op` is the quant-level top op (the reference executes it); `tpu_ops` its lowering by
+    `lower-to-tpu` (private copies, outside the module), whose activation operands and
+    results map to DDR buffers by `values`, and whose weights (f32, in the coefficient blob)
+    are `weights`. `scratch` holds intermediate results of multi-op lowerings."""
+
+    op: Operation | None = None
+    args: list[np.ndarray | None] = field(default_factory=list)
+    """Per operand of `op`: its weight (f32), or None for the next activation of `inputs`."""
+    tpu_ops: list[Operation] = field(default_factory=list)
+    values: dict[SSAValue, Buf] = field(default_factory=dict)
+    weights: dict[SSAValue, np.ndarray] = field(default_factory=dict)
+    scratch: list[Buf] = field(default_factory=list)
+    precision: str = "f32"
+    """The precision the quant IR asked for (f32, f16, bf16); the commands compute in f32."""
+
+
+@dataclass
 class Int8Net:
     """The integer program of one net: layers in order, DDR buffers, net inputs and outputs."""
 
@@ -287,6 +324,8 @@ class Int8Net:
     inputs: list[tuple[str, Buf]]
     outputs: list[tuple[str, Buf]]
     round_mode: int
+    warnings: list[str] = field(default_factory=list)
+    """Layers lowered with another precision than the quant IR asks for (F16/BF16 as F32)."""
 
 
 # --- from quant-level IR -----------------------------------------------------------------------
@@ -299,6 +338,20 @@ def _shape4(ty: Attribute) -> Shape4:
         raise CannotLower(f"tensors of rank {len(dims)} (more than 4) are not supported")
     full = [1] * (4 - len(dims)) + dims
     return (full[0], full[1], full[2], full[3])
+
+
+FLOAT_TYPES = (Float32Type, Float16Type, BFloat16Type)
+"""Element types of the float layers inside an INT8 net."""
+
+
+def _is_float(value: SSAValue) -> bool:
+    ty = value.type
+    return isinstance(ty, TensorType) and isinstance(ty.get_element_type(), FLOAT_TYPES)
+
+
+def _as_f32(ty: Attribute) -> TensorType:
+    assert isinstance(ty, TensorType)
+    return TensorType(f32, ty.get_shape())
 
 
 def _qtype(value: SSAValue) -> UniformQuantType:
@@ -317,7 +370,8 @@ def _qtype(value: SSAValue) -> UniformQuantType:
 def _kind(value: SSAValue) -> str:
     ty = value.type
     assert isinstance(ty, TensorType)
-    if isinstance(ty.get_element_type(), Float32Type):
+    if isinstance(ty.get_element_type(), FLOAT_TYPES):
+        # f16 / bf16 tensors of float layers are computed and stored in f32 (see `Float`)
         return "f32"
     return "i8" if _qtype(value).is_signed else "u8"
 
@@ -430,7 +484,15 @@ def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
     for out_name, b in [*inputs, *outputs]:
         if b.kind != "f32":
             raise DiagnosticException(f"lower-int8-to-bm1684x: net tensor '{out_name}' is not f32")
-    return Int8Net(name or fn.sym_name.data, layers, inputs, outputs, ROUND_MODE_NUMBERS[mode_name])
+    warnings = [
+        f'{layer.precision.upper()} layer {layer.op.name} at loc("{layer.name}") runs in F32 '
+        f"(F16/BF16 commands are not generated yet)"
+        for layer in layers
+        if isinstance(layer, Float) and layer.precision != "f32" and layer.op is not None
+    ]
+    return Int8Net(
+        name or fn.sym_name.data, layers, inputs, outputs, ROUND_MODE_NUMBERS[mode_name], warnings
+    )
 
 
 def _plan_op(
@@ -440,8 +502,9 @@ def _plan_op(
     buf: Callable[[SSAValue, str], Buf],
     bufs: dict[SSAValue, Buf],
 ) -> Layer | None:
-    if isinstance(op, top.InputOp | top.IdentityOp | top.ReshapeOp):
-        # the same bytes under another name or shape: alias the DDR buffer
+    if isinstance(op, top.InputOp | top.IdentityOp | top.ReshapeOp | arith.TruncFOp | arith.ExtFOp):
+        # the same bytes under another name or shape: alias the DDR buffer (float layers
+        # compute in f32, so the f16/bf16 conversions around them are no-ops here)
         src = bufs[op.operands[0]]
         root = src.root or src
         bufs[op.results[0]] = Buf(root.name, _shape4(op.results[0].type), root.kind, root=root)
@@ -449,6 +512,8 @@ def _plan_op(
     out = op.results[0] if op.results else None
     if out is None:
         raise CannotLower("an op without a result")
+    if op.dialect_name() == "top" and _is_float(out):
+        return _plan_float(op, label, store, buf, bufs)
     if isinstance(op, quant.QuantizeCastOp):
         return QCast(label, [bufs[op.input]], buf(out, label), inv_scale=1.0 / _scale(out))
     if isinstance(op, quant.DequantizeCastOp):
@@ -515,6 +580,88 @@ def _plan_op(
     if isinstance(op, top.MatMulOp):
         return _plan_matmul(op, label, store, buf, bufs)
     raise CannotLower("no INT8 code generation for this op yet")
+
+
+def _plan_float(
+    op: Operation,
+    label: str,
+    store: WeightStore,
+    buf: Callable[[SSAValue, str], Buf],
+    bufs: dict[SSAValue, Buf],
+) -> Float:
+    """A top op on float tensors as the FP32 code generator runs it: `lower-to-tpu`'s lowering
+    of an f32 copy of the op, built in a private block so that the module is left untouched."""
+    lower = LOWERINGS.get(type(op))
+    if lower is None:
+        raise CannotLower("no BM1684X code generation for this float op yet")
+    block = Block()
+    mapping: dict[SSAValue, SSAValue] = {}
+    values: dict[SSAValue, Buf] = {}
+    weights: dict[SSAValue, np.ndarray] = {}
+    inputs: list[Buf] = []
+    args: list[np.ndarray | None] = []
+    for v in op.operands:
+        owner = v.owner
+        if isinstance(owner, top.WeightOp):
+            array = np.asarray(weight_value(owner, store), np.float32)
+            if v not in mapping:
+                copy = top.WeightOp.create(
+                    properties=dict(owner.properties), result_types=[_as_f32(v.type)]
+                )
+                block.add_op(copy)
+                mapping[v] = copy.results[0]
+                weights[copy.results[0]] = array
+            args.append(array)
+            continue
+        if not _is_float(v):
+            raise CannotLower(f"a float op on a quantized operand ({v.type}); run quantize")
+        if v not in mapping:
+            mapping[v] = block.insert_arg(_as_f32(v.type), len(block.args))
+            values[mapping[v]] = bufs[v]
+        inputs.append(bufs[v])
+        args.append(None)
+    clone = type(op).create(
+        operands=[mapping[v] for v in op.operands],
+        result_types=[_as_f32(t) for t in op.result_types],
+        properties=dict(op.properties),
+        attributes=dict(op.attributes),
+    )
+    block.add_op(clone)
+    try:
+        tpu_ops = lower(clone, store)
+    except Unsupported as why:
+        raise CannotLower(str(why)) from why
+    out = buf(op.results[0], label)
+    scratch: list[Buf] = []
+    computing = [t for t in tpu_ops if not isinstance(t, top.WeightOp)]
+    for t in tpu_ops:
+        block.add_op(t)
+        if isinstance(t, top.WeightOp):
+            weights[t.results[0]] = np.asarray(weight_value(t, store), np.float32)
+        elif t is computing[-1]:
+            values[t.results[0]] = out
+        else:
+            scratch.append(Buf(f"{label}.{len(scratch)}", _shape4(t.results[0].type), "f32"))
+            values[t.results[0]] = scratch[-1]
+    for t in computing:
+        # planned once with stand-in addresses, so that what the FP32 code generator rejects
+        # is reported here, with the op's name, before anything is emitted
+        _fp32_plan(t, label, lmem.Arena(0, HALF_LANE), lambda _: chip.GMEM_BASE)
+    el = op.results[0].type.get_element_type()  # type: ignore[attr-defined]
+    precision = {Float16Type: "f16", BFloat16Type: "bf16"}.get(type(el), "f32")
+    return Float(
+        label, inputs, out, op=op, args=args, tpu_ops=computing, values=values,
+        weights=weights, scratch=scratch, precision=precision,
+    )  # fmt: skip
+
+
+def _fp32_plan(
+    t: Operation, label: str, arena: lmem.Arena, addr: Callable[[SSAValue], int]
+) -> fp32.LayerPlan:
+    try:
+        return make_plan(t, label, arena, addr)
+    except (fp32.CannotLower, lmem.LmemOverflow) as why:
+        raise CannotLower(str(why)) from why
 
 
 def _plan_conv(
@@ -780,7 +927,8 @@ class _Coeffs:
 def _place(net: Int8Net, base: int) -> int:
     """DDR addresses of every root buffer from `base`; returns the end."""
     seen: list[Buf] = []
-    for b in [b for _, b in net.inputs] + [lay.output for lay in net.layers]:
+    scratch = [b for lay in net.layers if isinstance(lay, Float) for b in lay.scratch]
+    for b in [b for _, b in net.inputs] + [lay.output for lay in net.layers] + scratch:
         root = b.root or b
         if all(root is not s for s in seen):
             seen.append(root)
@@ -809,6 +957,9 @@ def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
             w["filter"] = coeffs.add(f"{layer.name}.filter", _coeff_conv(layer))
             w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
             w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+        elif isinstance(layer, Float):
+            for j, array in enumerate(layer.weights.values()):
+                w[f"w{j}"] = coeffs.add(f"{layer.name}.w{j}", array)
         elif isinstance(layer, MatMul):
             w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.T.copy())
             w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
@@ -1276,6 +1427,23 @@ def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> Non
     em.store(y, out.address, (nn * m, 1, 1, nn), Precision.INT8)
 
 
+def _emit_float(em: _Em, layer: Float, arena: Arena, w: dict[str, int]) -> None:
+    # the FP32 code generator's plans, on this net's buffers and coefficients, in this layer's
+    # half of local memory; the shared Program orders them against the integer layers
+    coeff = {v: w[f"w{j}"] for j, v in enumerate(layer.weights)}
+
+    def addr(v: SSAValue) -> int:
+        b = layer.values.get(v)
+        return b.address if b is not None else coeff[v]
+
+    fem = fp32.Emitter(em.prog)
+    for t in layer.tpu_ops:
+        plan = _fp32_plan(t, layer.name, lmem.Arena(arena.base, HALF_LANE), addr)
+        plan.prefetch(fem)
+        plan.body(fem)
+        fem.flush_prefetch()
+
+
 _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
     QCast: _emit_qcast,
     DCast: _emit_dcast,
@@ -1288,6 +1456,7 @@ _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
     AvgPool: _emit_avgpool,
     Add: _emit_add,
     MatMul: _emit_matmul,
+    Float: _emit_float,
 }
 """Command emitter of each layer kind."""
 
@@ -1303,6 +1472,8 @@ class LowerInt8ToBm1684xPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         net = plan_int8_net(op, self.net)
+        for warning in net.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         fn = next(o for o in op.ops if isinstance(o, func.FuncOp))
         try:
             model = emit_int8_net(net, weight_store_of(op))

@@ -15,8 +15,11 @@ this bit for bit on every tensor (`tests/test_e2e_int8.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.interpreter import Interpreter
 
 from nntc.passes.lowering.int8 import (
     Add,
@@ -26,6 +29,7 @@ from nntc.passes.lowering.int8 import (
     Conv,
     DCast,
     DwConv,
+    Float,
     Int8Net,
     Layer,
     Lut,
@@ -34,6 +38,8 @@ from nntc.passes.lowering.int8 import (
     QCast,
     Requant,
 )
+from nntc.targets.reference.interpreter import TopFunctions
+from nntc.targets.weight_store import WeightStore
 
 __all__ = ["round_float", "round_shift", "run_int8_net"]
 
@@ -142,8 +148,30 @@ def _requant(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, mode: int) ->
     return round_shift(acc * mult, shift, mode)
 
 
+@cache
+def _top_interpreter() -> Interpreter:
+    interpreter = Interpreter(ModuleOp([]))
+    interpreter.register_implementations(TopFunctions(WeightStore()))
+    return interpreter
+
+
+def _run_float(layer: Float, args: list[np.ndarray]) -> np.ndarray:
+    # the FP32 reference interpreter's kernel of the layer's top op, the weights as f32 arrays
+    assert layer.op is not None
+    activations = iter(args)
+    operands = [
+        # buffers are 4-D; the kernel needs the operand's own rank (a softmax axis, ...)
+        next(activations).reshape(v.type.get_shape()) if a is None else a  # type: ignore
+        for a, v in zip(layer.args, layer.op.operands, strict=True)
+    ]
+    (y,) = _top_interpreter().run_op(layer.op, tuple(operands))
+    return np.asarray(y, np.float32)
+
+
 def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
     out = layer.output
+    if isinstance(layer, Float):
+        return _run_float(layer, args)
     if isinstance(layer, QCast):
         scaled = args[0].astype(np.float32) * np.float32(layer.inv_scale)
         return _sat(np.clip(round_float(scaled, mode), *INT32), out)
