@@ -1259,6 +1259,119 @@ class DepthToSpaceOp(_SpatialMoveOp):
 
 
 @irdl_op_definition
+class Deconv2dOp(_ReluFusableOp):
+    """Transposed 2-D convolution (ONNX ConvTranspose), NCHW, float only.
+
+    The filter is that of the equivalent convolution, `[oc, ic / group, kh, kw]`: ONNX's
+    `[ic, oc / group, kh, kw]` with input and output channels swapped within each group and the
+    taps flipped in space. The result is that convolution (stride 1, `dilations`) over the input
+    with `strides - 1` zeros inserted between pixels, padded by `dilation * (k - 1) - pads`
+    (plus `output_padding` at the bottom and right), which is how the BM1684X conv command
+    runs it (its input insertion fields). `pads` are ONNX's (top, left, bottom, right order as
+    in `tpu.conv2d`: begin h, begin w, end h, end w).
+    """
+
+    name = "tpu.deconv2d"
+
+    input = operand_def(TensorType)
+    filter = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+
+    strides = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
+    pads = prop_def(DenseArrayBase[I64], _i64_array((0, 0, 0, 0)))
+    dilations = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
+    output_padding = prop_def(DenseArrayBase[I64], _i64_array((0, 0)))
+    group = prop_def(IntegerAttr[I64], IntegerAttr(1, i64))
+
+    irdl_options = (ParsePropInAttrDict(), AttrSizedOperandSegments(as_property=True))
+    assembly_format = (
+        "$input `,` $filter (`,` $bias^)? attr-dict `:` "
+        "`(` type($input) `,` type($filter) (`,` type($bias)^)? `)` `->` type($output)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        filter: SSAValue | Operation,
+        bias: SSAValue | Operation | None,
+        result_type: Attribute,
+        *,
+        strides: Sequence[int] = (1, 1),
+        pads: Sequence[int] = (0, 0, 0, 0),
+        dilations: Sequence[int] = (1, 1),
+        output_padding: Sequence[int] = (0, 0),
+        group: int = 1,
+        do_relu: bool = False,
+        relu_limit: float | None = None,
+    ) -> None:
+        props: dict[str, Attribute] = {
+            "strides": _i64_array(strides),
+            "pads": _i64_array(pads),
+            "dilations": _i64_array(dilations),
+            "output_padding": _i64_array(output_padding),
+            "group": IntegerAttr(group, i64),
+            "do_relu": _bool(do_relu),
+        }
+        if relu_limit is not None:
+            props["relu_limit"] = FloatAttr(relu_limit, Float64Type())
+        super().__init__(
+            operands=[input, filter, [] if bias is None else [bias]],
+            result_types=[result_type],
+            properties=props,
+        )
+
+    def verify_(self) -> None:
+        x = _tensor(self.input, "input")
+        w = _tensor(self.filter, "filter")
+        y = _tensor(self.output, "result")
+        for ty, role in ((x, "input"), (w, "filter"), (y, "result")):
+            _expect_rank(ty, 4, role)
+        strides, pads = _ints(self.strides), _ints(self.pads)
+        dilations, out_pad = _ints(self.dilations), _ints(self.output_padding)
+        _verify_window(w.get_shape()[2:], strides, pads)
+        for prop, values in (("dilations", dilations), ("output_padding", out_pad)):
+            if len(values) != 2:
+                raise VerifyException(f"expected '{prop}' to have 2 elements, got {len(values)}")
+        if min(dilations) < 1:
+            raise VerifyException(f"expected 'dilations' values >= 1, got {list(dilations)}")
+        for i in range(2):
+            if not 0 <= out_pad[i] < max(strides[i], dilations[i]):
+                raise VerifyException(
+                    f"expected 'output_padding' values in [0, max(stride, dilation)), got "
+                    f"{list(out_pad)} with strides {list(strides)} and dilations "
+                    f"{list(dilations)}"
+                )
+        group = self.group.value.data
+        n, ic, h, wd = x.get_shape()
+        oc, icg, kh, kw = w.get_shape()
+        if group < 1 or ic % group or oc % group or icg * group != ic:
+            raise VerifyException(
+                f"expected 'group' ({group}) >= 1 dividing input channels ({ic}) and output "
+                f"channels ({oc}), with filter input channels x group ({icg * group}) = {ic}"
+            )
+        out_hw = [
+            (size - 1) * s - pads[i] - pads[i + 2] + d * (k - 1) + 1 + out_pad[i]
+            for i, (size, s, d, k) in enumerate(
+                zip((h, wd), strides, dilations, (kh, kw), strict=True)
+            )
+        ]
+        if min(out_hw) < 1:
+            raise VerifyException(f"pads {list(pads)} leave an empty result ({out_hw})")
+        _expect_shape(y.get_shape(), (n, oc, *out_hw), "result")
+        b = None if self.bias is None else _tensor(self.bias, "bias")
+        if b is not None and prod(b.get_shape()) != oc:
+            raise VerifyException(
+                f"expected bias to have {oc} elements (output channels), got {prod(b.get_shape())}"
+            )
+        if _verify_weighted_types(x, w, "filter", b, y):
+            raise VerifyException(
+                f"expected a float input, got {x.get_element_type()} (tpu.deconv2d is float only)"
+            )
+        self._verify_relu()
+
+
+@irdl_op_definition
 class RequantOp(_RescaleOp):
     """Integer (8/16/32-bit) -> 8-bit integer, per channel (dim 1) or per tensor.
 
@@ -1615,6 +1728,7 @@ Tpu = Dialect(
         HardSigmoidOp,
         UpsampleOp,
         DepthToSpaceOp,
+        Deconv2dOp,
         RequantOp,
         CastOp,
         GroupOp,

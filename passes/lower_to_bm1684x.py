@@ -72,6 +72,7 @@ from nntc.dialects.bm1684x import (
 from nntc.passes.assign_gmem import gmem_addr, gmem_stats, tensor_bytes
 from nntc.passes.layer_group import Group, plan_group
 from nntc.passes.lower_to_tpu import location_of
+from nntc.passes.lowering.deconv import plan_deconv
 from nntc.passes.lowering.layers import (
     CannotLower,
     Emitter,
@@ -138,6 +139,8 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
         return plan_upsample(op, name, addr)
     if isinstance(op, tpu.DepthToSpaceOp):
         return plan_depth_to_space(op, name, addr)
+    if isinstance(op, tpu.Deconv2dOp):
+        return plan_deconv(op, name, arena, addr)
     if isinstance(op, tpu.ReshapeOp):
         return NoOpPlan(name)
     if isinstance(op, tpu.ConcatOp):

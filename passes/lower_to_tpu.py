@@ -19,8 +19,10 @@ max pool gets the extra bottom/right padding that makes the floor-mode size equa
 
 Ops with no single command: a standalone `top.batchnorm` becomes a per-channel `tpu.mul` and
 `tpu.add` with new weights; a `top.deconv` whose kernel equals its stride (no overlap) becomes
-a 1x1 `tpu.conv2d` to kh*kw*oc channels plus `tpu.depth_to_space`; a nearest `top.resize` by
-integer factors is `tpu.upsample`; a global pool whose plane does not fit local memory pools
+a 1x1 `tpu.conv2d` to kh*kw*oc channels plus `tpu.depth_to_space`, any other one is
+`tpu.deconv2d` (a conv command over the input with zeros inserted); a nearest `top.resize` by
+integer factors is `tpu.upsample`, any other resize of H and W a `tpu.matmul` and a 1x1
+`tpu.conv2d` by constant interpolation matrices; a global pool whose plane does not fit local memory pools
 bands of rows first. A division by a constant was turned into a product by canonicalize.
 
 Everything the chip cannot run yet is reported at once, one line per op with its location,
@@ -41,7 +43,9 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from nntc.dialects import top, tpu
+from nntc.passes.lowering.deconv import CONV_MAX_INSERT, CONV_MAX_PAD
 from nntc.targets.bm1684x import chip
+from nntc.targets.reference.resize import _resize_axis as resize_axis
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 SUPPORTED_CHIPS = ("bm1684x",)
@@ -371,17 +375,14 @@ def _lower_exp(op: top.ExpOp, store: WeightStore) -> list[Operation]:
     return [tpu.ExpOp(op.input)]
 
 
-def _lower_resize(op: top.ResizeOp, store: WeightStore) -> list[Operation]:
+def _nearest_upsample(op: top.ResizeOp) -> tpu.UpsampleOp | None:
+    """`tpu.upsample` (a copy plan) when the resize repeats pixels by integer factors."""
     shape, scales = _shape(op.input), op.scales_values
-    if op.mode.data != "nearest":
-        raise Unsupported(f"mode '{op.mode.data}' is not supported (only nearest)")
-    if len(shape) != 4 or scales[:2] != (1.0, 1.0):
-        raise Unsupported(
-            f"only resizes of H and W of NCHW are supported, got scales {list(scales)}"
-        )
+    if op.mode.data != "nearest" or len(shape) != 4 or scales[:2] != (1.0, 1.0):
+        return None
     factors = [int(s) for s in scales[2:]]
     if any(f != s for f, s in zip(factors, scales[2:], strict=True)):
-        raise Unsupported(f"only integer scales are supported, got {list(scales[2:])}")
+        return None
     ctm, nearest = op.coordinate_transformation_mode.data, op.nearest_mode.data
     # with an integer factor f, output i must read input floor(i / f): "asymmetric" maps i to
     # i / f, which floor keeps, and round_prefer_floor too when f <= 2 (only halves occur)
@@ -389,50 +390,168 @@ def _lower_resize(op: top.ResizeOp, store: WeightStore) -> list[Operation]:
         ctm == "asymmetric" and nearest == "round_prefer_floor" and max(factors) <= 2
     )
     if not same and max(factors) > 1:
+        return None
+    return tpu.UpsampleOp(op.input, op.output.type, factors)
+
+
+def _interpolation(op: top.ResizeOp, axis: int, in_len: int, out_len: int) -> np.ndarray:
+    """(out_len, in_len): the weight of every input index in every output index along `axis`.
+
+    It is the reference kernel applied to the identity, so the ONNX formulas (coordinate
+    transformation, nearest rounding, linear and cubic weights, clamping at the borders,
+    exclude_outside) have one definition in nntc.
+    """
+    return resize_axis(
+        np.eye(in_len),
+        0,
+        out_len,
+        op.scales_values[axis],
+        (0.0, 1.0),
+        mode=op.mode.data,
+        transform=op.coordinate_transformation_mode.data,
+        nearest_mode=op.nearest_mode.data,
+        cubic_coeff_a=op.cubic_coeff_a.value.data,
+        exclude_outside=int(op.exclude_outside.value.data),
+        extrapolation_value=0.0,
+    )
+
+
+def _lower_resize(op: top.ResizeOp, store: WeightStore) -> list[Operation]:
+    """Pixel repetition by integer factors is `tpu.upsample`; any other resize of H and W is
+    separable, out = A_h . X . A_w^T per plane with constant interpolation matrices: a matmul
+    by A_w^T over rows of W values, and a 1x1 conv by A_h over H taken as channels."""
+    shape, out, scales = _shape(op.input), _shape(op.output), op.scales_values
+    rank = len(shape)
+    if rank < 2 or any(s != 1.0 for s in scales[:-2]) or shape[:-2] != out[:-2]:
         raise Unsupported(
-            f"coordinate_transformation_mode '{ctm}' with nearest_mode '{nearest}' and scales "
-            f"{factors} is not supported (asymmetric with floor is)"
+            f"only resizes of the last two axes (H and W) are supported, got scales {list(scales)}"
         )
-    return [tpu.UpsampleOp(op.input, op.output.type, factors)]
+    if (upsample := _nearest_upsample(op)) is not None:
+        return [upsample]
+    (h, w), (oh, ow) = shape[-2:], out[-2:]
+    planes = int(np.prod(shape[:-2]))
+    a_h = _interpolation(op, rank - 2, h, oh)
+    a_w = _interpolation(op, rank - 1, w, ow)
+    do_h = a_h.shape != (h, h) or not np.array_equal(a_h, np.eye(h))
+    do_w = a_w.shape != (w, w) or not np.array_equal(a_w, np.eye(w))
+    new_ops: list[Operation] = []
+    value: SSAValue = op.input
+
+    def along_w(rows: int) -> None:
+        nonlocal value
+        wt = _new_weight(store, op, "resize_w", a_w.T)
+        flat = tpu.ReshapeOp(value, _f32((rows, w)))
+        mm = tpu.MatMulOp(flat.output, wt.output, None, _f32((rows, ow)))
+        new_ops.extend([wt, flat, mm])
+        value = mm.output
+
+    def along_h(cols: int) -> None:
+        nonlocal value
+        wt = _new_weight(store, op, "resize_h", a_h.reshape(oh, h, 1, 1))
+        planes_hc = tpu.ReshapeOp(value, _f32((planes, h, cols, 1)))
+        conv = tpu.Conv2dOp(planes_hc.output, wt.output, None, _f32((planes, oh, cols, 1)))
+        new_ops.extend([wt, planes_hc, conv])
+        value = conv.output
+
+    # the order with fewer multiply-adds: W first costs h*ow*(w + oh) per plane
+    if not do_h or (do_w and h * ow * (w + oh) <= oh * w * (h + ow)):
+        if do_w:
+            along_w(planes * h)
+        if do_h:
+            along_h(ow)
+    else:
+        along_h(w)
+        if do_w:
+            along_w(planes * oh)
+    return [*new_ops, tpu.ReshapeOp(value, op.output.type)]
+
+
+def _weight_array(value: SSAValue, store: WeightStore, role: str) -> np.ndarray:
+    if not isinstance(value.owner, top.WeightOp):
+        raise Unsupported(f"a runtime (non-weight) {role} is not supported")
+    return np.asarray(weight_value(value.owner, store), np.float32)
 
 
 def _lower_deconv(op: top.DeconvOp, store: WeightStore) -> list[Operation]:
     shape = _shape(op.input)
     if len(shape) != 4:
         raise Unsupported(f"only 2-D transposed convolutions are supported, got rank {len(shape)}")
-    strides, pads = op.strides_values, op.pads_values
-    fshape = _shape(op.filter)
-    kernel = fshape[2:]
-    if (
-        tuple(kernel) != tuple(strides)
-        or any(pads)
-        or any(d != 1 for d in op.dilations_values)
-        or any(op.output_padding_values)
-        or op.group_value != 1
-    ):
-        raise Unsupported(
-            "only kernel == stride without pads, dilation, output padding or groups is supported "
-            f"(kernel {list(kernel)}, strides {list(strides)}, pads {list(pads)}, group "
-            f"{op.group_value})"
-        )
-    if not isinstance(op.filter.owner, top.WeightOp):
-        raise Unsupported("a runtime (non-weight) filter is not supported")
-    # Non-overlapping windows: output pixel (s*i + a, s*j + b) is a 1x1 convolution of input
-    # pixel (i, j) with filter tap (a, b). One 1x1 conv computes every tap as its own group of
-    # output channels (DCR order) and depth_to_space interleaves them.
-    w = np.asarray(weight_value(op.filter.owner, store), np.float32)  # (ic, oc, kh, kw)
+    strides, pads, dilations = op.strides_values, op.pads_values, op.dilations_values
+    out_pad, group = op.output_padding_values, op.group_value
+    kernel = _shape(op.filter)[2:]
+    w = _weight_array(op.filter, store, "filter")  # (ic, oc / group, kh, kw)
+    b = None if op.bias is None else _weight_array(op.bias, store, "bias").reshape(-1)
+    do_relu, limit = _relu(op)
+    simple = (
+        tuple(kernel) == tuple(strides)
+        and not any(pads)
+        and all(d == 1 for d in dilations)
+        and not any(out_pad)
+        and group == 1
+    )
+    if simple:
+        return _deconv_as_depth_to_space(op, store, w, b)
+    # Otherwise: a stride-1 conv over the input with zeros inserted, which the conv command
+    # does itself. Its pads, dilation * (k - 1) - pads, must fit the command's fields.
+    for i, axis in enumerate("hw"):
+        if strides[i] - 1 > CONV_MAX_INSERT:
+            raise Unsupported(
+                f"stride {strides[i]} along {axis} is above {CONV_MAX_INSERT + 1} (the most "
+                "zeros the conv command inserts between pixels, plus one)"
+            )
+        reach = dilations[i] * (kernel[i] - 1)
+        begin, end = reach - pads[i], reach - pads[i + 2] + out_pad[i]
+        if min(begin, end) < 0 or max(begin, end) > CONV_MAX_PAD:
+            raise Unsupported(
+                f"pads {list(pads)} with kernel {list(kernel)}, dilations {list(dilations)} and "
+                f"output_padding {list(out_pad)} need conv padding ({begin}, {end}) along "
+                f"{axis}, outside [0, {CONV_MAX_PAD}]"
+            )
+    ic, ocg, kh, kw = w.shape
+    icg = ic // group
+    # per group: (icg, ocg, kh, kw) -> (ocg, icg, kh, kw), taps flipped
+    conv_w = w.reshape(group, icg, ocg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    new_ops: list[Operation] = [
+        wt := _new_weight(store, op, "deconv_filter", conv_w.reshape(group * ocg, icg, kh, kw))
+    ]
+    bias: SSAValue | None = None
+    if b is not None:
+        new_ops.append(wb := _new_weight(store, op, "deconv_bias", b))
+        bias = wb.output
+    deconv = tpu.Deconv2dOp(
+        op.input,
+        wt.output,
+        bias,
+        op.output.type,
+        strides=strides,
+        pads=pads,
+        dilations=dilations,
+        output_padding=out_pad,
+        group=group,
+        do_relu=do_relu,
+        relu_limit=limit,
+    )
+    return [*new_ops, deconv]
+
+
+def _deconv_as_depth_to_space(
+    op: top.DeconvOp, store: WeightStore, w: np.ndarray, b: np.ndarray | None
+) -> list[Operation]:
+    """Kernel == stride, nothing else: cheaper than the zero-inserted conv (s*s fewer MACs).
+
+    Non-overlapping windows: output pixel (s*i + a, s*j + b) is a 1x1 convolution of input
+    pixel (i, j) with filter tap (a, b). One 1x1 conv computes every tap as its own group of
+    output channels (DCR order) and depth_to_space interleaves them.
+    """
     ic, oc, kh, kw = w.shape
     taps = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw * oc, ic, 1, 1))
     new_ops: list[Operation] = [wt := _new_weight(store, op, "deconv_taps", taps)]
     bias: SSAValue | None = None
-    if op.bias is not None:
-        if not isinstance(op.bias.owner, top.WeightOp):
-            raise Unsupported("a runtime (non-weight) bias is not supported")
-        b = np.asarray(weight_value(op.bias.owner, store), np.float32).reshape(-1)
+    if b is not None:
         new_ops.append(wb := _new_weight(store, op, "deconv_bias", np.tile(b, kh * kw)))
         bias = wb.output
     do_relu, limit = _relu(op)
-    n, _, h, wd = shape
+    n, _, h, wd = _shape(op.input)
     conv = tpu.Conv2dOp(
         op.input,
         wt.output,
