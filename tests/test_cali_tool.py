@@ -381,3 +381,17 @@ def test_int8_bmodel_is_written_and_runs_in_the_simulator(
         cosine = float(np.dot(got.ravel(), expected.ravel()))
         cosine /= float(np.linalg.norm(got) * np.linalg.norm(expected))
         assert cosine >= 0.99, (image.name, cosine)
+
+
+def test_all_zero_fp32_outputs_are_left_out_of_the_score() -> None:
+    """A text detector's probability map on a photo without text is exactly 0 in FP32: such an
+    output has no direction, so it must not score 0 (the PP-OCRv4 'cosine 0.000000' bug)."""
+    from nntc.targets.calibration.search import ScoringError, score_outputs
+
+    ref = [{"y": np.zeros((1, 4), np.float32)}, {"y": np.array([[1.0, 2.0, 0.0, 0.0]])}]
+    got = [{"y": np.full((1, 4), 1e-3)}, {"y": np.array([[1.0, 2.0, 0.0, 0.1]])}]
+    score = score_outputs(ref, got)
+    expected = 5.0 / (np.sqrt(5.0) * np.sqrt(5.01))
+    assert score.cosine == pytest.approx(expected) and score.min_cosine == pytest.approx(expected)
+    with pytest.raises(ScoringError, match="all zero on every held-out sample"):
+        score_outputs(ref[:1], got[:1])

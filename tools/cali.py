@@ -18,8 +18,10 @@ dashed spellings work too) and runs, in one process:
 4. candidate strategies: thresholds by max, percentile, KL and MSE (`--methods`), each with and
    without per-layer refinement (`nntc.targets.calibration.search`); each is quantized (with
    `--qtable`, the user's precision table) and run by the fake-quant reference on the held-out
-   samples, and scored by output cosine and top-1 agreement with FP32. The table of candidates
-   goes to stdout;
+   samples, and scored by output cosine and top-1 agreement with FP32 (an output that is all
+   zero in FP32 has no direction and is left out; when every held-out output is, the run stops
+   with exit code 2: the inputs give the net nothing to respond to, e.g. photos without text
+   for a text detector). The table of candidates goes to stdout;
 5. mixed precision: while the best candidate's mean output cosine is below `--expected_cos`
    (default 0.99), the most sensitive INT8 layers move to F16;
 6. `OUTDIR/<net_name>_batch1/` receives `<net>_cali_table` (TPU-MLIR's calibration table
@@ -379,6 +381,7 @@ def calibrate(p: Plan, args: argparse.Namespace, out: TextIO, err: TextIO) -> Ou
     statistics = collect_statistics(module, calibration, store=store, progress=bar)
     bar.close()
     references = [run_module(module, s, store=store).outputs for s in held_out]
+    _check_references(references)
 
     candidates = candidate_thresholds(statistics, p.methods)
     bar = Bar(err, "strategies")
@@ -414,6 +417,20 @@ def calibrate(p: Plan, args: argparse.Namespace, out: TextIO, err: TextIO) -> Ou
     report = layer_report(module, mixed.module, held_out, best.thresholds, store)
     _write(p, module, store, statistics, best, mixed, report, candidates, len(calibration), out)
     return Outcome(statistics, candidates, best, mixed, report, len(calibration), len(held_out))
+
+
+def _check_references(references: Sequence[dict]) -> None:
+    """Refuse held-out samples on which every FP32 output is all zero: no cosine can rank the
+    strategies then (a text detector's probability map on photos without text is exactly 0)."""
+    import numpy as np
+
+    if references and not any(np.any(v) for r in references for v in r.values()):
+        names = ", ".join(f"'{name}'" for name in references[0])
+        raise UserError(
+            f"the FP32 output(s) {names} are all zero on every held-out sample "
+            f"({len(references)}), so quantization strategies cannot be scored: calibrate on "
+            "inputs the net responds to (for a text detector, images with text)"
+        )
 
 
 def _fmt_score(value: float | None, percent: bool = False) -> str:
@@ -590,7 +607,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    why_not = write_int8_bmodel(outcome.mixed.module, p.net, p.result_dir / "compilation.bmodel")
+    try:
+        why_not = write_int8_bmodel(
+            outcome.mixed.module, p.net, p.result_dir / "compilation.bmodel"
+        )
+    except Exception as error:  # a bug in code generation: still one line unless --debug
+        if args.debug:
+            raise
+        print(f"{PROG}: error: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILED
     if why_not is not None:
         print(f"{PROG}: {NO_CODEGEN_MESSAGE.format(p.result_dir)}", file=sys.stderr)
         print(f"{PROG}: {why_not}", file=sys.stderr)

@@ -1,23 +1,50 @@
-"""`nntc-run`: execute IR with the reference interpreter on inputs from an `.npz` file.
+"""`nntc-run`: execute IR with a reference on inputs from an `.npz` file.
 
     nntc-run model.mlir --input in.npz --output out.npz [--dump-all all.npz]
 
 Input and output npz keys are the graph's input and output names; `--dump-all` stores every op's
 result keyed by its location (the ONNX node name), for layer-by-layer comparison.
+
+Two kinds of IR run:
+
+- float IR (`top` ops on f32 tensors): the float32 reference interpreter;
+- quant-level IR (the `quantize` output, e.g. `nntc-cali`'s `<net>_quant.mlir`): the chip's
+  integer arithmetic, exactly as the INT8 bmodel computes it (`plan_int8_net` turns the IR into
+  integer layers, `int8_reference` executes them). Net inputs and outputs are float32, as the
+  bmodel has them. `--dump-all` holds each layer's stored tensor (int8 / uint8, float32 for the
+  dequantized net outputs), in the layer's IR shape: what the simulator leaves in DDR. With
+  `--dequantize` it holds real float32 values instead, `stored * scale` with the scale of the
+  layer's result type in the IR (the rule to apply by hand to the integers). `--fake-quant` runs
+  the float fake-quant reference instead (the one `nntc-cali` scores strategies with).
+
+Quant IR outside the integer code generator's slice (float layers inside the net, asymmetric
+types, ...) is refused with one line naming every op that cannot run (`--fake-quant` still runs it).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType
 
 from nntc.diagnostics import UsageError
 from nntc.ir_io import IRFileError, read_ir
 from nntc.targets.atomic import save_npz_atomically
+
+if TYPE_CHECKING:
+    from nntc.passes.lowering.int8 import Buf, Int8Net
+
+
+class Int8RunError(Exception):
+    """Quant IR the integer reference cannot execute; the message is one line."""
 
 
 def _load_inputs(path: Path) -> dict[str, np.ndarray]:
@@ -30,14 +57,149 @@ def _load_inputs(path: Path) -> dict[str, np.ndarray]:
         raise UsageError(f"input file '{path}' is not a readable .npz ({err})") from None
 
 
+def is_quant_ir(module: ModuleOp) -> bool:
+    """Whether the module is quant-level IR: a `quant` op or a quantized tensor anywhere."""
+    from nntc.dialects.quant import QuantizedType
+
+    for op in module.walk():
+        if op.name.startswith("quant."):
+            return True
+        for value in op.results:
+            ty = value.type
+            if isinstance(ty, TensorType) and isinstance(ty.get_element_type(), QuantizedType):
+                return True
+    return False
+
+
+def layer_entries(
+    module: ModuleOp, net: Int8Net
+) -> list[tuple[str, tuple[int, ...], float | None]]:
+    """For each layer of `net` (planned from `module`): its `--dump-all` key, IR shape and result
+    scale (None for a float result).
+
+    The key is the layer's name (the op's location, the ONNX node name); a cast `quantize`
+    added at a node's result carries the node's location too, and takes the key
+    `<node>/<op name>` (`fc/quant.dcast`), so that no tensor is hidden by another.
+    """
+    from nntc.dialects import top
+    from nntc.dialects.quant import UniformQuantType
+    from nntc.passes.lower_to_tpu import location_of
+
+    (fn,) = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    ops: list[tuple[str, str, tuple[int, ...], float | None]] = []
+    for index, op in enumerate(fn.body.block.ops):
+        if isinstance(op, top.WeightOp | func.ReturnOp) or not op.results:
+            continue
+        label = location_of(op)
+        if label == "unknown":
+            label = f"{op.name}#{index}"
+        ty = op.results[0].type
+        assert isinstance(ty, TensorType)
+        el = ty.get_element_type()
+        scale = float(el.scale) if isinstance(el, UniformQuantType) else None
+        ops.append((label, op.name, tuple(ty.get_shape()), scale))
+    entries: list[tuple[str, tuple[int, ...], float | None]] = []
+    used: set[str] = set()
+    cursor = 0
+    for layer in net.layers:
+        # layers follow the ops in order; ops that only alias a buffer (reshape) make none
+        found = next((i for i in range(cursor, len(ops)) if ops[i][0] == layer.name), None)
+        if found is None:
+            shape, scale, op_name = tuple(layer.output.shape), None, type(layer).__name__
+        else:
+            cursor = found + 1
+            _, op_name, shape, scale = ops[found]
+            if math.prod(shape) != math.prod(layer.output.shape):
+                shape = tuple(layer.output.shape)
+        key = layer.name if layer.name not in used else f"{layer.name}/{op_name}"
+        while key in used:
+            key += "'"
+        used.add(key)
+        entries.append((key, shape, scale))
+    return entries
+
+
+def run_int8(
+    module: ModuleOp, inputs: Mapping[str, np.ndarray], dequantize: bool = False
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(net outputs, every layer's tensor) of quant-level IR with the chip's integer arithmetic.
+
+    Layer tensors are the stored integers (float32 for dequantized results) in their IR shapes,
+    or with `dequantize` the real values `stored * scale`. Raises `Int8RunError`.
+    """
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from nntc.passes.lowering.int8 import plan_int8_net
+    from nntc.passes.lowering.int8_reference import run_int8_net
+
+    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(funcs) != 1:
+        raise Int8RunError(f"quant IR must hold one func.func (the net), got {len(funcs)}")
+    try:
+        net = plan_int8_net(module)
+    except DiagnosticException as err:
+        lines = [line.strip() for line in str(err).strip().splitlines()]
+        ops = "; ".join(line for line in lines[1:] if line) or lines[0]
+        raise Int8RunError(f"cannot run this quant IR with integer arithmetic: {ops}") from None
+    names = [name for name, _ in net.inputs]
+    missing = [name for name in names if name not in inputs]
+    if missing:
+        raise Int8RunError(f"missing input(s) {missing}; the graph takes {names}")
+    for name, buf in net.inputs:
+        shape = tuple(np.shape(inputs[name]))
+        if shape != buf.io_shape:
+            raise Int8RunError(
+                f"input '{name}' has shape {list(shape)}, the graph expects {list(buf.io_shape)}"
+            )
+    entries = layer_entries(module, net)
+    # the reference keys results by layer name: run the layers under their unique keys, without
+    # the net outputs, so that no tensor shadows another
+    renamed = [
+        dataclasses.replace(layer, name=key)
+        for layer, (key, _, _) in zip(net.layers, entries, strict=True)
+    ]
+    results = run_int8_net(dataclasses.replace(net, layers=renamed, outputs=[]), inputs)
+    produced = {id(layer.output.root or layer.output): layer.name for layer in renamed}
+    outputs: dict[str, np.ndarray] = {}
+    for name, buf in net.outputs:
+        source = produced.get(id(buf.root or buf))
+        value = results[source] if source is not None else inputs[_input_of(net, buf)]
+        outputs[name] = np.asarray(value, np.float32).reshape(buf.io_shape)
+    layers: dict[str, np.ndarray] = {}
+    for key, shape, scale in entries:
+        stored = np.asarray(results[key]).reshape(shape)
+        if dequantize and scale is not None:
+            stored = (stored.astype(np.float32) * np.float32(scale)).astype(np.float32)
+        layers[key] = stored
+    return outputs, layers
+
+
+def _input_of(net: Int8Net, buf: Buf) -> str:
+    """The net input whose bytes a net output is (a net that only reshapes its input)."""
+    root = buf.root or buf
+    return next(name for name, b in net.inputs if (b.root or b) is root)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="nntc-run", description="Run IR with nntc's reference interpreter."
+        prog="nntc-run",
+        description="Run IR with nntc's references: float IR with the float32 interpreter, "
+        "quant-level IR with the chip's integer arithmetic.",
     )
     parser.add_argument("ir", type=Path, help="the .mlir file (its weight store is loaded too)")
     parser.add_argument("--input", type=Path, required=True, help="npz keyed by graph inputs")
     parser.add_argument("--output", type=Path, required=True, help="npz keyed by graph outputs")
     parser.add_argument("--dump-all", type=Path, help="npz of every op's result, by location")
+    parser.add_argument(
+        "--dequantize",
+        action="store_true",
+        help="quant IR: --dump-all holds real values (stored * scale) instead of the integers",
+    )
+    parser.add_argument(
+        "--fake-quant",
+        action="store_true",
+        help="quant IR: run the float fake-quant reference instead of the integer arithmetic",
+    )
     parser.add_argument("--function", default="main", help="the function to run (default: main)")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     args = parser.parse_args(argv)
@@ -47,18 +209,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         inputs = _load_inputs(args.input)
         module = read_ir(args.ir)
-        result = run_module(
-            module, inputs, dump_all=args.dump_all is not None, function=args.function
-        )
-        save_npz_atomically(args.output, result.outputs)
-        if args.dump_all is not None and result.all_values is not None:
-            save_npz_atomically(args.dump_all, result.all_values)
-    except (UsageError, IRFileError, InterpreterError) as err:
+        dump: dict[str, np.ndarray] | None = None
+        if is_quant_ir(module) and not args.fake_quant:
+            if args.function != "main":
+                raise UsageError("--function: quant IR runs its one function only")
+            outputs, layers = run_int8(module, inputs, dequantize=args.dequantize)
+            dump = layers
+        else:
+            if args.dequantize:
+                raise UsageError("--dequantize applies to quant IR run with integer arithmetic")
+            if is_quant_ir(module):
+                from nntc.targets.reference.quant_functions import run_quant_module
+
+                result = run_quant_module(
+                    module, inputs, dump_all=args.dump_all is not None, function=args.function
+                )
+            else:
+                result = run_module(
+                    module, inputs, dump_all=args.dump_all is not None, function=args.function
+                )
+            outputs, dump = result.outputs, result.all_values
+        save_npz_atomically(args.output, outputs)
+        if args.dump_all is not None and dump is not None:
+            save_npz_atomically(args.dump_all, dump)
+    except (UsageError, IRFileError, InterpreterError, Int8RunError) as err:
         if args.debug:
             raise
         sys.stderr.write(f"nntc-run: error: {err}\n")
         sys.exit(1)
-    for name, value in result.outputs.items():
+    for name, value in outputs.items():
         print(f"{name}: {list(value.shape)} {value.dtype}")
 
 

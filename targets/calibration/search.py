@@ -16,6 +16,10 @@ Given a top-level module, its calibration statistics and held-out calibration in
    counts); the score's `cosine` is the mean over samples, `min_cosine` the worst sample, and
    `top1` the fraction of rows of the [N, C] outputs (C > 1) whose argmax agrees with FP32
    (None when the net has no such output). Candidates are ranked by cosine, then top-1.
+   Outputs whose FP32 value is all zero are left out of the cosines (they have no direction, so
+   one quantization step of noise would score 0: a text detector's probability map on a photo
+   without text is exactly zero); when every output of every held-out sample is zero,
+   `ScoringError`.
 3. Per-layer report (`layer_report`): every tensor the FP32 and the quantized module both
    produce (by location, the ONNX node name), its cosine and SQNR (10 log10 of signal power over
    error power, in dB) over all held-out samples, and its precision.
@@ -58,6 +62,10 @@ REFINE_MARGIN_DB = 1.0
 
 Inputs = Mapping[str, np.ndarray]
 Progress = Callable[[int, int], None]
+
+
+class ScoringError(ValueError):
+    """The held-out samples cannot score a candidate (every FP32 output is all zero)."""
 
 
 @dataclass(frozen=True)
@@ -214,11 +222,19 @@ def score_outputs(
     per_sample = []
     agree = rows = 0
     for reference, got in zip(references, outputs, strict=True):
-        per_sample.append(min(cosine(got[name], value) for name, value in reference.items()))
+        # an all-zero FP32 output has no direction: any quantization noise on it scores 0
+        informative = [name for name, value in reference.items() if np.any(value)]
+        if informative:
+            per_sample.append(min(cosine(got[name], reference[name]) for name in informative))
         for name, value in reference.items():
             counted = _top1_rows(value, got[name])
             if counted is not None:
                 agree, rows = agree + counted[0], rows + counted[1]
+    if not per_sample:
+        raise ScoringError(
+            "the FP32 outputs are all zero on every held-out sample, so no cosine can be "
+            "scored: calibrate on inputs the net responds to"
+        )
     return Score(
         float(np.mean(per_sample)), float(np.min(per_sample)), agree / rows if rows else None
     )
@@ -422,6 +438,7 @@ __all__ = [
     "MixedPrecisionResult",
     "MixedPrecisionRound",
     "Score",
+    "ScoringError",
     "calibration_table",
     "candidate_thresholds",
     "cosine",
