@@ -1708,6 +1708,205 @@ class StoreOp(_TransferOp):
     name = "tpu.store"
 
 
+# =============================================================================================
+# Data movement and float functions for the remaining top ops (lower-to-tpu, issue #6)
+# =============================================================================================
+
+
+class _MoveOp(IRDLOperation):
+    """A pure data movement of any rank: the result has the input's element type."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` functional-type($input, $output)"
+
+    def _io(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        x = _tensor(self.input, "input")
+        y = _tensor(self.output, "result")
+        _expect_rank(y, x.get_num_dims(), "result")
+        _expect_same_elem(y.get_element_type(), x.get_element_type(), "result", "input")
+        return tuple(x.get_shape()), tuple(y.get_shape())
+
+
+@irdl_op_definition
+class PermuteOp(_MoveOp):
+    """Transpose: result dim i is input dim `order[i]`."""
+
+    name = "tpu.permute"
+
+    order = prop_def(DenseArrayBase[I64])
+
+    def __init__(
+        self, input: SSAValue | Operation, result_type: Attribute, order: Sequence[int]
+    ) -> None:
+        super().__init__(
+            operands=[input], result_types=[result_type], properties={"order": _i64_array(order)}
+        )
+
+    def verify_(self) -> None:
+        shape, out = self._io()
+        order = _ints(self.order)
+        if sorted(order) != list(range(len(shape))):
+            raise VerifyException(
+                f"expected 'order' to be a permutation of 0..{len(shape) - 1}, got {list(order)}"
+            )
+        _expect_shape(out, [shape[d] for d in order], "result")
+
+
+@irdl_op_definition
+class SliceOp(_MoveOp):
+    """Strided slice: result element i along dim d is input element offsets[d] + i * steps[d]."""
+
+    name = "tpu.slice"
+
+    offsets = prop_def(DenseArrayBase[I64])
+    steps = prop_def(DenseArrayBase[I64])
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        result_type: Attribute,
+        offsets: Sequence[int],
+        steps: Sequence[int],
+    ) -> None:
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={"offsets": _i64_array(offsets), "steps": _i64_array(steps)},
+        )
+
+    def verify_(self) -> None:
+        shape, out = self._io()
+        offsets, steps = _ints(self.offsets), _ints(self.steps)
+        for key, values in (("offsets", offsets), ("steps", steps)):
+            if len(values) != len(shape):
+                raise VerifyException(
+                    f"expected '{key}' to have {len(shape)} entries (one per dim), "
+                    f"got {len(values)}"
+                )
+        for d, (size, start, step, count) in enumerate(
+            zip(shape, offsets, steps, out, strict=True)
+        ):
+            if step < 1:
+                raise VerifyException(f"expected 'steps' >= 1, got {step} along dim {d}")
+            if count < 1 or start < 0 or start + step * (count - 1) >= size:
+                raise VerifyException(
+                    f"expected {count} elements from {start} by {step} along dim {d} to lie in "
+                    f"[0, {size})"
+                )
+
+
+@irdl_op_definition
+class ExpandOp(_MoveOp):
+    """Broadcast the input (same rank) to the result's shape: dims of size 1 repeat."""
+
+    name = "tpu.expand"
+
+    def __init__(self, input: SSAValue | Operation, result_type: Attribute) -> None:
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def verify_(self) -> None:
+        shape, out = self._io()
+        if any(s not in (1, o) for s, o in zip(shape, out, strict=True)):
+            raise VerifyException(
+                f"expected input shape {_shape_str(shape)} to broadcast to the result shape "
+                f"{_shape_str(out)}"
+            )
+
+
+class _PlainUnaryOp(_FloatUnaryOp):
+    """A float function of one tensor without parameters."""
+
+    def __init__(self, input: SSAValue | Operation) -> None:
+        super().__init__(operands=[input], result_types=[SSAValue.get(input).type])
+
+    def verify_(self) -> None:
+        self._verify_float()
+
+
+@irdl_op_definition
+class TanhOp(_PlainUnaryOp):
+    """`tanh(x)`, as 2 / (1 + exp(-2x)) - 1."""
+
+    name = "tpu.tanh"
+
+
+@irdl_op_definition
+class ErfOp(_PlainUnaryOp):
+    """`erf(x)`, by a rational approximation with exp (absolute error below 2e-7)."""
+
+    name = "tpu.erf"
+
+
+@irdl_op_definition
+class GeluOp(_PlainUnaryOp):
+    """`x * Phi(x)` = `0.5 x (1 + erf(x / sqrt(2)))` (ONNX Gelu, approximate = "none")."""
+
+    name = "tpu.gelu"
+
+
+@irdl_op_definition
+class SqrtOp(_PlainUnaryOp):
+    """`sqrt(x)`, as 1 / rsqrt(x) (the SFU rsqrt)."""
+
+    name = "tpu.sqrt"
+
+
+@irdl_op_definition
+class RsqrtOp(_PlainUnaryOp):
+    """`1 / sqrt(x)` (the SFU rsqrt)."""
+
+    name = "tpu.rsqrt"
+
+
+@irdl_op_definition
+class LogOp(_PlainUnaryOp):
+    """Natural logarithm: exponent bits times ln 2 plus a series for the mantissa's log."""
+
+    name = "tpu.log"
+
+
+class _ScalarUnaryOp(_FloatUnaryOp):
+    """A float function of one tensor with one float parameter."""
+
+    def _init(self, input: SSAValue | Operation, key: str, value: float) -> None:
+        super().__init__(
+            operands=[input],
+            result_types=[SSAValue.get(input).type],
+            properties={key: FloatAttr(value, Float64Type())},
+        )
+
+    def verify_(self) -> None:
+        self._verify_float()
+
+
+@irdl_op_definition
+class LeakyReluOp(_ScalarUnaryOp):
+    """`x` where `x >= 0`, else `alpha * x`."""
+
+    name = "tpu.leaky_relu"
+
+    alpha = prop_def(FloatAttr[Float64Type])
+
+    def __init__(self, input: SSAValue | Operation, alpha: float) -> None:
+        self._init(input, "alpha", alpha)
+
+
+@irdl_op_definition
+class PowOp(_ScalarUnaryOp):
+    """`x ** exponent` for x > 0, as exp(exponent * log(x)) (integer exponents are products)."""
+
+    name = "tpu.pow"
+
+    exponent = prop_def(FloatAttr[Float64Type])
+
+    def __init__(self, input: SSAValue | Operation, exponent: float) -> None:
+        self._init(input, "exponent", exponent)
+
+
 Tpu = Dialect(
     "tpu",
     [
@@ -1735,6 +1934,17 @@ Tpu = Dialect(
         YieldOp,
         LoadOp,
         StoreOp,
+        PermuteOp,
+        SliceOp,
+        ExpandOp,
+        TanhOp,
+        ErfOp,
+        GeluOp,
+        SqrtOp,
+        RsqrtOp,
+        LogOp,
+        LeakyReluOp,
+        PowOp,
     ],
     [RoundModeAttr, RequantModeAttr],
 )

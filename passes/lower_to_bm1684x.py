@@ -89,7 +89,9 @@ from nntc.passes.lowering.layers import (
     plan_upsample,
 )
 from nntc.passes.lowering.lmem import Arena, LmemOverflow
+from nntc.passes.lowering.movement import MOVE_OPS, plan_move
 from nntc.passes.lowering.program import Program
+from nntc.passes.lowering.unary import FUNCTION_OPS, plan_function
 from nntc.targets.bm1684x import chip
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
@@ -147,6 +149,10 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
         return plan_concat(op, name, addr)
     if isinstance(op, tpu.SoftmaxOp):
         return plan_softmax(op, name, arena, addr)
+    if isinstance(op, MOVE_OPS):
+        return plan_move(op, name, addr)
+    if isinstance(op, FUNCTION_OPS):
+        return plan_function(op, name, arena, addr)
     raise CannotLower(f"no BM1684X code generation for '{op.name}' yet")
 
 

@@ -25,6 +25,13 @@ integer factors is `tpu.upsample`, any other resize of H and W a `tpu.matmul` an
 `tpu.conv2d` by constant interpolation matrices; a global pool whose plane does not fit local memory pools
 bands of rows first. A division by a constant was turned into a product by canonicalize.
 
+Transpose, slice (positive steps), split, expand and constant-index gather are tpu data
+movements (`tpu.permute` / `slice` / `expand`, strided DMA copies), pad a concatenation with its
+borders; layernorm and the reductions pool rows of the reduced dims (a permute first when they
+are not last); prelu and where are broadcasting elementwise ops; tanh, erf, gelu, sqrt, log,
+pow and leaky ReLU are float-function tpu ops (`passes/lowering/unary.py` has their formulas),
+log_softmax is softmax then log.
+
 Everything the chip cannot run yet is reported at once, one line per op with its location,
 before anything is rewritten.
 """
@@ -567,6 +574,338 @@ def _deconv_as_depth_to_space(
     return [*new_ops, conv, tpu.DepthToSpaceOp(conv.output, op.output.type, (kh, kw))]
 
 
+# --- data movement, normalization, reductions and float functions (issue #6) ----------------
+
+
+def _scalar_weight(store: WeightStore, origin: Operation, suffix: str, value: float, rank: int):
+    """A one-element weight of `rank` dims (it broadcasts against any tensor of that rank)."""
+    return _new_weight(store, origin, suffix, np.full((1,) * rank, value, np.float32))
+
+
+def _lower_transpose(op: top.TransposeOp, store: WeightStore) -> list[Operation]:
+    return [tpu.PermuteOp(op.input, op.output.type, op.perm_values)]
+
+
+def _lower_slice(op: top.SliceOp, store: WeightStore) -> list[Operation]:
+    if any(s < 0 for s in op.steps_values):
+        raise Unsupported(f"negative steps {list(op.steps_values)} are not supported")
+    return [tpu.SliceOp(op.input, op.output.type, op.starts_values, op.steps_values)]
+
+
+def _lower_split(op: top.SplitOp, store: WeightStore) -> list[Operation]:
+    """One slice per piece; the pass maps the op's results to the last len(split) ops."""
+    shape = _shape(op.input)
+    axis = _normalize_axis(op.axis_value, len(shape))
+    pieces: list[Operation] = []
+    start = 0
+    for out in op.outputs:
+        offsets = [start if d == axis else 0 for d in range(len(shape))]
+        pieces.append(tpu.SliceOp(op.input, out.type, offsets, [1] * len(shape)))
+        start += _shape(out)[axis]
+    return pieces
+
+
+def _lower_pad(op: top.PadOp, store: WeightStore) -> list[Operation]:
+    """Pad one dim at a time: a concatenation of the border pieces (constant: a weight of the
+    pad value; edge: the border element expanded; reflect: single-element slices) and the
+    value."""
+    shape = _shape(op.input)
+    rank, pads = len(shape), op.pads_values
+    new_ops: list[Operation] = []
+    value: SSAValue = op.input
+    for dim in range(rank):
+        before, after = pads[dim], pads[dim + rank]
+        if before < 0 or after < 0:
+            raise Unsupported(f"negative pads {list(pads)} (cropping) are not supported")
+        if before == after == 0:
+            continue
+        made, parts = _pad_parts(op, store, value, dim, before, after)
+        out = list(_shape(value))
+        out[dim] += before + after
+        cat = tpu.ConcatOp(parts, _f32(out), dim)
+        new_ops += [*made, cat]
+        value = cat.output
+    if not new_ops:
+        return [tpu.ReshapeOp(op.input, op.output.type)]
+    return new_ops
+
+
+def _pad_parts(
+    op: top.PadOp, store: WeightStore, value: SSAValue, dim: int, before: int, after: int
+) -> tuple[list[Operation], list[SSAValue]]:
+    """The ops that make the borders of `value` along `dim`, and the concatenation's inputs."""
+    shape = _shape(value)
+    mode, n = op.mode.data, shape[dim]
+    new_ops: list[Operation] = []
+
+    def element(index: int) -> SSAValue:
+        offsets = [index if d == dim else 0 for d in range(len(shape))]
+        one = tpu.SliceOp(value, _f32(shape[:dim] + (1,) + shape[dim + 1 :]), offsets,
+                          [1] * len(shape))  # fmt: skip
+        new_ops.append(one)
+        return one.output
+
+    def border(side: str, width: int) -> list[SSAValue]:
+        if width == 0:
+            return []
+        wshape = shape[:dim] + (width,) + shape[dim + 1 :]
+        if mode == "constant":
+            w = _new_weight(store, op, f"pad_{side}", np.full(wshape, op.value_value, np.float32))
+            new_ops.append(w)
+            return [w.output]
+        if mode == "edge":
+            grown = tpu.ExpandOp(element(0 if side == "begin" else n - 1), _f32(wshape))
+            new_ops.append(grown)
+            return [grown.output]
+        # reflect: the mirror image without the border element
+        indices = range(width, 0, -1) if side == "begin" else range(n - 2, n - 2 - width, -1)
+        return [element(i) for i in indices]
+
+    return new_ops, [*border("begin", before), value, *border("end", after)]
+
+
+def _pool_plane(value: SSAValue, k: int, r: int, pool: type[tpu.AvgPoolOp] | type[tpu.MaxPoolOp]):
+    """Reduce the rows of `value` (k rows of r elements, row-major) to (1, k, 1, 1) by pooling:
+    a (1, k, 1, r) window when a row fits local memory, else bands of rows of a 2-D plane
+    first (as `_lower_global_pool`). Returns the ops and the 4-D view used for `value`."""
+    if r * 4 <= GLOBAL_POOL_WHOLE_BYTES:
+        h, w = 1, r
+    else:
+        w = max(d for d in range(1, r + 1) if r % d == 0 and d * 4 <= GLOBAL_POOL_BAND_BYTES)
+        h = r // w
+    new_ops: list[Operation] = []
+    if value.type != _f32((1, k, h, w)):  # a layernorm's variance is already in that view
+        new_ops.append(view := tpu.ReshapeOp(value, _f32((1, k, h, w))))
+        value = view.output
+    if h == 1:
+        return [*new_ops, pool(value, _f32((1, k, 1, 1)), kernel_shape=(1, w))], value
+    band = max(d for d in range(1, min(h, POOL_STRIDE_MAX) + 1) if h % d == 0)
+    if (h // band) * 4 > GLOBAL_POOL_WHOLE_BYTES:
+        raise Unsupported(f"a reduction over {r} elements is not supported")
+    bands = pool(value, _f32((1, k, h // band, 1)), kernel_shape=(band, w), strides=(band, 1))
+    last = pool(bands.output, _f32((1, k, 1, 1)), kernel_shape=(h // band, 1))
+    return [*new_ops, bands, last], value
+
+
+def _lower_reduce(op: top.ReduceOp, store: WeightStore) -> list[Operation]:
+    """Move the reduced axes last (a permute unless they already are), then pool rows of
+    their product; a sum is the mean times the count."""
+    shape = _shape(op.input)
+    rank = len(shape)
+    axes = sorted({_normalize_axis(a, rank) for a in op.axes_values})
+    kept = [d for d in range(rank) if d not in axes]
+    k = int(np.prod([shape[d] for d in kept]))
+    r = int(np.prod([shape[d] for d in axes]))
+    new_ops: list[Operation] = []
+    value: SSAValue = op.input
+    if axes != list(range(rank - len(axes), rank)):
+        order = kept + axes
+        perm = tpu.PermuteOp(value, _f32([shape[d] for d in order]), order)
+        new_ops.append(perm)
+        value = perm.output
+    pool = tpu.MaxPoolOp if isinstance(op, top.ReduceMaxOp) else tpu.AvgPoolOp
+    pooled, _ = _pool_plane(value, k, r, pool)
+    new_ops += pooled
+    value = pooled[-1].results[0]
+    if isinstance(op, top.ReduceSumOp):
+        count = _scalar_weight(store, op, "reduce_count", float(r), 4)
+        new_ops += [count, mul := tpu.MulOp(value, count.output, _f32((1, k, 1, 1)))]
+        value = mul.output
+    return [*new_ops, tpu.ReshapeOp(value, op.output.type)]
+
+
+def _affine_operand(
+    op: top.LayerNormOp, store: WeightStore, value: SSAValue, role: str, normalized: tuple
+) -> tuple[list[Operation], SSAValue]:
+    """Scale or bias as a (1, inner) operand for the (outer, inner) view."""
+    inner = int(np.prod(normalized))
+    if isinstance(value.owner, top.WeightOp):
+        array = np.broadcast_to(_weight_array(value, store, role), normalized)
+        w = _new_weight(store, op, f"ln_{role}", array.reshape(1, inner))
+        return [w], w.output
+    if _shape(value) != normalized:
+        raise Unsupported(f"a runtime {role} that needs broadcasting is not supported")
+    flat = tpu.ReshapeOp(value, _f32((1, inner)))
+    return [flat], flat.output
+
+
+def _lower_layernorm(op: top.LayerNormOp, store: WeightStore) -> list[Operation]:
+    """(x - mean) * rsqrt(mean((x - mean)^2) + eps) over the rows of the normalized dims, by
+    average pools and broadcast elementwise ops, then * scale + bias."""
+    shape = _shape(op.input)
+    axis = _normalize_axis(op.axis_value, len(shape))
+    outer, inner = int(np.prod(shape[:axis])), int(np.prod(shape[axis:]))
+    new_ops, x4 = _pool_plane(op.input, outer, inner, tpu.AvgPoolOp)
+    mean = new_ops[-1].results[0]
+    view = x4.type
+    row = _f32((1, outer, 1, 1))
+    d = tpu.SubOp(x4, mean, view)
+    sq = tpu.MulOp(d.output, d.output, view)
+    new_ops += [d, sq]
+    var_ops, _ = _pool_plane(sq.output, outer, inner, tpu.AvgPoolOp)
+    eps = _scalar_weight(store, op, "ln_eps", op.epsilon_value, 4)
+    ve = tpu.AddOp([var_ops[-1].results[0], eps.output], row)
+    rs = tpu.RsqrtOp(ve.output)
+    y = tpu.MulOp(d.output, rs.output, view)
+    flat = tpu.ReshapeOp(y.output, _f32((outer, inner)))
+    new_ops += [*var_ops, eps, ve, rs, y, flat]
+    value: SSAValue = flat.output
+    for role, operand, cls in (("scale", op.scale, tpu.MulOp), ("bias", op.bias, None)):
+        if operand is None:
+            continue
+        made, v = _affine_operand(op, store, operand, role, tuple(shape[axis:]))
+        step = (
+            tpu.MulOp(value, v, _f32((outer, inner)))
+            if cls is not None
+            else tpu.AddOp([value, v], _f32((outer, inner)))
+        )
+        new_ops += [*made, step]
+        value = step.output
+    return [*new_ops, tpu.ReshapeOp(value, op.output.type)]
+
+
+def _lower_leaky_relu(op: top.LeakyReluOp, store: WeightStore) -> list[Operation]:
+    return [tpu.LeakyReluOp(op.input, op.alpha_value)]
+
+
+def _lower_prelu(op: top.PReluOp, store: WeightStore) -> list[Operation]:
+    """relu(x) + slope * (x - relu(x)): x - relu(x) is min(x, 0) exactly."""
+    ty = op.output.type
+    pos = tpu.ReluOp(op.input, None)
+    neg = tpu.SubOp(op.input, pos.output, ty)
+    scaled = tpu.MulOp(neg.output, op.slope, ty)
+    return [pos, neg, scaled, tpu.AddOp([pos.output, scaled.output], ty)]
+
+
+def _lower_function(op: Operation, store: WeightStore) -> list[Operation]:
+    cls = {
+        top.TanhOp: tpu.TanhOp,
+        top.ErfOp: tpu.ErfOp,
+        top.SqrtOp: tpu.SqrtOp,
+        top.LogOp: tpu.LogOp,
+    }[type(op)]
+    return [cls(op.operands[0])]
+
+
+GELU_TANH_CUBIC = 0.044715
+"""The cubic coefficient of the tanh approximation of GELU (ONNX Gelu, approximate="tanh")."""
+
+
+def _lower_gelu(op: top.GeluOp, store: WeightStore) -> list[Operation]:
+    """Exact GELU is `tpu.gelu` (erf-based); the tanh form is built from its definition,
+    x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))."""
+    if op.approximate.data == "none":
+        return [tpu.GeluOp(op.input)]
+    x, ty, rank = op.input, op.output.type, len(_shape(op.input))
+    c = _scalar_weight(store, op, "gelu_cubic", GELU_TANH_CUBIC, rank)
+    k = _scalar_weight(store, op, "gelu_k", float(np.sqrt(2.0 / np.pi)), rank)
+    one = _scalar_weight(store, op, "gelu_one", 1.0, rank)
+    half = _scalar_weight(store, op, "gelu_half", 0.5, rank)
+    x2 = tpu.MulOp(x, x, ty)
+    x3 = tpu.MulOp(x2.output, x, ty)
+    cx3 = tpu.MulOp(x3.output, c.output, ty)
+    inner = tpu.AddOp([x, cx3.output], ty)
+    arg = tpu.MulOp(inner.output, k.output, ty)
+    th = tpu.TanhOp(arg.output)
+    gate = tpu.AddOp([th.output, one.output], ty)
+    hx = tpu.MulOp(x, half.output, ty)
+    out = tpu.MulOp(hx.output, gate.output, ty)
+    return [c, k, one, half, x2, x3, cx3, inner, arg, th, gate, hx, out]
+
+
+POW_MAX_PRODUCT = 8
+"""Integer exponents up to this are repeated products (exact signs for negative x)."""
+
+
+def _lower_pow(op: top.PowOp, store: WeightStore) -> list[Operation]:
+    """Integer exponents are products (and a reciprocal when negative), 0.5 and -0.5 sqrt and
+    rsqrt, any other exponent `tpu.pow` = exp(p log x) (defined for x > 0, as in ONNX)."""
+    p, x, ty = op.exponent_value, op.input, op.output.type
+    if p == 0.5:
+        return [tpu.SqrtOp(x)]
+    if p == -0.5:
+        return [tpu.RsqrtOp(x)]
+    n = int(p)
+    if n != p or not 1 <= abs(n) <= POW_MAX_PRODUCT:
+        return [tpu.PowOp(x, p)]
+    new_ops: list[Operation] = []
+    value: SSAValue = x
+    for _ in range(abs(n) - 1):
+        new_ops.append(mul := tpu.MulOp(value, x, ty))
+        value = mul.output
+    if n < 0:
+        one = _scalar_weight(store, op, "pow_one", 1.0, len(_shape(x)))
+        new_ops += [one, tpu.DivOp(one.output, value, ty)]
+    if not new_ops:
+        new_ops.append(tpu.ReshapeOp(x, ty))
+    return new_ops
+
+
+def _lower_log_softmax(op: top.LogSoftmaxOp, store: WeightStore) -> list[Operation]:
+    """log(softmax(x)): exact up to f32 rounding while softmax does not underflow (x - max
+    above about -87)."""
+    sm = tpu.SoftmaxOp(op.input, op.normalized_axis)
+    return [sm, tpu.LogOp(sm.output)]
+
+
+def _lower_expand(op: top.ExpandOp, store: WeightStore) -> list[Operation]:
+    shape, out = _shape(op.input), _shape(op.output)
+    new_ops: list[Operation] = []
+    value: SSAValue = op.input
+    if len(shape) < len(out):
+        lifted = tpu.ReshapeOp(value, _f32((1,) * (len(out) - len(shape)) + shape))
+        new_ops.append(lifted)
+        value = lifted.output
+    return [*new_ops, tpu.ExpandOp(value, op.output.type)]
+
+
+def _lower_gather(op: top.GatherOp, store: WeightStore) -> list[Operation]:
+    """Constant indices: one slice per run of indices with a constant positive step, their
+    concatenation along the axis, and a reshape to the indices' shape."""
+    shape = _shape(op.input)
+    rank = len(shape)
+    axis = _normalize_axis(op.axis_value, rank)
+    size = shape[axis]
+    indices = [i + size if i < 0 else i for i in op.indices_values]
+    runs: list[tuple[int, int, int]] = []  # (start, step, count)
+    for i in indices:
+        if runs:
+            start, step, count = runs[-1]
+            if count == 1 and i > start:
+                runs[-1] = (start, i - start, 2)
+                continue
+            if count > 1 and i == start + step * count:
+                runs[-1] = (start, step, count + 1)
+                continue
+        runs.append((i, 1, 1))
+    new_ops: list[Operation] = []
+    parts: list[SSAValue] = []
+    for start, step, count in runs:
+        out = shape[:axis] + (count,) + shape[axis + 1 :]
+        offsets = [start if d == axis else 0 for d in range(rank)]
+        steps = [step if d == axis else 1 for d in range(rank)]
+        new_ops.append(sl := tpu.SliceOp(op.input, _f32(out), offsets, steps))
+        parts.append(sl.output)
+    value = parts[0]
+    if len(parts) > 1:
+        cat_shape = shape[:axis] + (len(indices),) + shape[axis + 1 :]
+        new_ops.append(cat := tpu.ConcatOp(parts, _f32(cat_shape), axis))
+        value = cat.output
+    return [*new_ops, tpu.ReshapeOp(value, op.output.type)]
+
+
+def _lower_where(op: top.WhereOp, store: WeightStore) -> list[Operation]:
+    """x * c + y * (1 - c) with the condition c as 1.0 / 0.0: exactly x or y (0 * y = 0 for
+    finite y), by broadcasting elementwise ops."""
+    c, x, y = op.condition, op.x, op.y
+    one = _scalar_weight(store, op, "where_one", 1.0, len(_shape(c)))
+    keep_x = tpu.MulOp(x, c, _f32(top.broadcast_shapes(_shape(x), _shape(c))))
+    not_c = tpu.SubOp(one.output, c, c.type)
+    keep_y = tpu.MulOp(y, not_c.output, _f32(top.broadcast_shapes(_shape(y), _shape(c))))
+    out = tpu.AddOp([keep_x.output, keep_y.output], op.output.type)
+    return [one, keep_x, not_c, keep_y, out]
+
+
 LOWERINGS: dict[type[Operation], Lowering] = {
     top.ConvOp: _lower_conv,  # type: ignore[dict-item]
     top.MatMulOp: _lower_matmul,  # type: ignore[dict-item]
@@ -592,6 +931,26 @@ LOWERINGS: dict[type[Operation], Lowering] = {
     top.ExpOp: _lower_exp,  # type: ignore[dict-item]
     top.ResizeOp: _lower_resize,  # type: ignore[dict-item]
     top.DeconvOp: _lower_deconv,  # type: ignore[dict-item]
+    top.TransposeOp: _lower_transpose,  # type: ignore[dict-item]
+    top.SliceOp: _lower_slice,  # type: ignore[dict-item]
+    top.SplitOp: _lower_split,  # type: ignore[dict-item]
+    top.PadOp: _lower_pad,  # type: ignore[dict-item]
+    top.LayerNormOp: _lower_layernorm,  # type: ignore[dict-item]
+    top.LeakyReluOp: _lower_leaky_relu,  # type: ignore[dict-item]
+    top.PReluOp: _lower_prelu,  # type: ignore[dict-item]
+    top.ReduceMeanOp: _lower_reduce,  # type: ignore[dict-item]
+    top.ReduceSumOp: _lower_reduce,  # type: ignore[dict-item]
+    top.ReduceMaxOp: _lower_reduce,  # type: ignore[dict-item]
+    top.TanhOp: _lower_function,  # type: ignore[dict-item]
+    top.ErfOp: _lower_function,  # type: ignore[dict-item]
+    top.SqrtOp: _lower_function,  # type: ignore[dict-item]
+    top.LogOp: _lower_function,  # type: ignore[dict-item]
+    top.GeluOp: _lower_gelu,  # type: ignore[dict-item]
+    top.PowOp: _lower_pow,  # type: ignore[dict-item]
+    top.LogSoftmaxOp: _lower_log_softmax,  # type: ignore[dict-item]
+    top.ExpandOp: _lower_expand,  # type: ignore[dict-item]
+    top.GatherOp: _lower_gather,  # type: ignore[dict-item]
+    top.WhereOp: _lower_where,  # type: ignore[dict-item]
 }
 """The top ops this pass lowers; `top.input`, `top.identity` and `top.weight` are handled apart."""
 
@@ -647,7 +1006,9 @@ class LowerToTpuPass(ModulePass):
         for old, new_ops in plan:
             for new in new_ops:
                 new.location = old.location
-            Rewriter.replace_op(old, new_ops)
+            # a multi-result op (split) is replaced by its last len(results) ops' results
+            results = [o.results[0] for o in new_ops[-len(old.results) :]]
+            Rewriter.replace_op(old, new_ops, results if len(results) > 1 else None)
         _erase_dead_weights(op)
 
 

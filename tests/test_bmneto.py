@@ -132,8 +132,9 @@ def _unsupported_import_model() -> onnx.ModelProto:
 
 
 def _unlowerable_model() -> onnx.ModelProto:
-    nodes = [helper.make_node("Erf", ["input"], ["output"], name="erf")]
-    return _graph_model(nodes, {"input": [1, 3, 4, 4]}, {"output": [1, 3, 4, 4]}, {})
+    nodes = [helper.make_node("Clip", ["input", "lo", "hi"], ["output"], name="clip")]
+    bounds = {"lo": np.array(-1.0), "hi": np.array(1.0)}
+    return _graph_model(nodes, {"input": [1, 3, 4, 4]}, {"output": [1, 3, 4, 4]}, bounds)
 
 
 ERROR_CASES: dict[str, tuple[list[str], str]] = {
@@ -186,7 +187,7 @@ def test_user_errors_are_one_line_exit_2_and_write_nothing(
     [
         (_unsupported_import_model, ["2 unsupported constructs", "Einsum 'einsum'",
                                      "Hardmax 'hardmax'"]),
-        (_unlowerable_model, ["lower-to-tpu", "top.erf", 'loc("erf")']),
+        (_unlowerable_model, ["lower-to-tpu", "top.clip", 'loc("clip")']),
     ],
 )  # fmt: skip
 def test_unsupported_ops_are_listed_exit_2_and_write_nothing(

@@ -4,7 +4,7 @@
 
 // Every op the chip cannot run is listed at once, with its location, and nothing is rewritten.
 func.func @main(%arg0: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x2x11x11xf32>, tensor<1x8x8x8xf32>, tensor<1x2x17x17xf32>) {
-  %0 = top.tanh %arg0 : tensor<1x4x8x8xf32> loc("tanh")
+  %0 = top.slice %arg0 {starts = array<i64: 0, 3, 0, 0>, steps = array<i64: 1, -1, 1, 1>} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32> loc("reverse")
   %1 = top.clip %0 {min = -1.0 : f64, max = 1.0 : f64} : tensor<1x4x8x8xf32> loc("clip")
   %2 = top.avgpool %1 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x8x8xf32> -> tensor<1x4x8x8xf32> loc("pool")
   %3 = top.relu %2 : tensor<1x4x8x8xf32> loc("ok")
@@ -16,7 +16,7 @@ func.func @main(%arg0: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> (tensor<
 }
 
 // CHECK:      pass 'lower-to-tpu' failed: 6 op(s) cannot be lowered to the BM1684X:
-// CHECK-NEXT: top.tanh at loc("tanh"): no BM1684X lowering for this op yet
+// CHECK-NEXT: top.slice at loc("reverse"): negative steps [1, -1, 1, 1] are not supported
 // CHECK-NEXT: top.clip at loc("clip"): a lower bound other than 0 is not supported (min = -1.0)
 // CHECK-NEXT: top.avgpool at loc("pool"): padding excluded from the divisor (count_include_pad = 0) is not supported
 // CHECK-NEXT: top.deconv at loc("deconv"): pads [3, 3, 3, 3] with kernel [3, 3], dilations [1, 1] and output_padding [0, 0] need conv padding (-1, -1) along h, outside [0, 15]
