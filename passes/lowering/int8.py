@@ -51,7 +51,15 @@ simulator.md: a negative shift is a right shift).
 
 Each layer works in one half of local memory (the halves alternate between layers); layers
 whose tensors do not fit run in slices of result rows (windowed layers read the input rows
-their slice needs and pad at the borders only), without double buffering.
+their slice needs and pad at the borders only), double-buffered when two slices' buffers fit
+(the load of slice i + 1 and the store of slice i - 1 overlap the computation of slice i).
+The engines overlap across layers too (`_emit_layers`): layer i + 1's coefficients (filter,
+bias, requant words) are loaded into the other half right after layer i's first loads, and a
+result read only by the next layer, when both run whole, stays in local memory (at the top of
+its half, clear of the coefficients prefetched two layers later) instead of a store and a
+reload; it is stored as well when other layers or the net read it (`store-all` stores every
+result, to compare each layer in DDR). `Program` adds the waits from the ranges each command
+touches, so these reorderings stay exact.
 
 Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
 conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit);
@@ -326,6 +334,8 @@ class Int8Net:
     round_mode: int
     warnings: list[str] = field(default_factory=list)
     """Layers lowered with another precision than the quant IR asks for (F16/BF16 as F32)."""
+    lmem_only: set[str] = field(default_factory=set)
+    """Set by `emit_int8_net`: layers whose result stayed in local memory, never in DDR."""
 
 
 # --- from quant-level IR -----------------------------------------------------------------------
@@ -582,6 +592,41 @@ def _plan_op(
     raise CannotLower("no INT8 code generation for this op yet")
 
 
+def int8_codegen_gap(op: Operation) -> str | None:
+    """Why INT8 code generation cannot run top op `op` once quantized, or None when it can.
+
+    For `quantize`, before any type changes: an op with an INT8 rule but no INT8 layer here is
+    kept in float there, so that the net still compiles (its `Float` layer runs it in FP32)."""
+    if isinstance(op, top.AddOp):
+        if len(op.inputs) != 2:
+            return f"add of {len(op.inputs)} inputs (INT8 add takes 2)"
+        if op.coeff is not None:
+            return "add with coefficients (no INT8 code generation)"
+        if any(_rank_shape(v) != _rank_shape(op.output) for v in op.inputs):
+            return "broadcasting add (INT8 add needs inputs of the result's shape)"
+        return None
+    if isinstance(op, top.MaxPoolOp):
+        if _relu(op):
+            return "max pool with a fused ReLU (no INT8 code generation)"
+        if op.ceil_mode.value.data:
+            return "max pool with ceil_mode (no INT8 code generation)"
+        return None
+    if isinstance(op, top.ConvOp):
+        group = op.group.value.data
+        oc, fic = _shape4(op.filter.type)[:2]
+        ic = _shape4(op.input.type)[1]
+        if group != 1 and not (group == ic == oc and fic == 1):
+            return f"grouped conv (group {group}) (INT8 takes group 1 and depthwise)"
+        return None
+    if isinstance(op, top.MatMulOp):
+        if len(_rank_shape(op.input)) != 2 or len(_rank_shape(op.right)) != 2:
+            return "matmul of rank > 2 (INT8 takes (M, K) x (K, N))"
+        return None
+    if isinstance(op, top.ConcatOp | top.GlobalAvgPoolOp | top.ReshapeOp | top.IdentityOp):
+        return None
+    return f"no INT8 code generation for '{op.name}'"
+
+
 def _plan_float(
     op: Operation,
     label: str,
@@ -782,22 +827,58 @@ class LT:
 
 
 class Arena:
-    """Bump allocation inside one half of every lane."""
+    """Bump allocation inside one half of every lane: from the bottom (`alloc`), and from the
+    top (`alloc_high`) for a result left in local memory, which then stays clear of the
+    coefficients the layer two later prefetches into the bottom of the same half."""
 
     def __init__(self, base: int) -> None:
         self.base = base
         self.top = base
+        self.high = base + HALF_LANE
+
+    def copy(self) -> Arena:
+        probe = Arena(self.base)
+        probe.top, probe.high = self.top, self.high
+        return probe
 
     def alloc(self, shape: Shape4, ebytes: int, compact: bool = False) -> LT:
         off = -(-self.top // chip.EU_BYTES) * chip.EU_BYTES
         t = LT(off, shape, ebytes, compact)
-        if off + t.nbytes > self.base + HALF_LANE:
+        if off + t.nbytes > self.high:
             raise CannotLower(
                 f"{t.nbytes} bytes per lane at {off:#x} do not fit local memory "
                 f"(slicing is not implemented for INT8 yet)"
             )
         self.top = off + t.nbytes
         return t
+
+    def alloc_high(self, shape: Shape4, ebytes: int) -> LT:
+        size = LT(0, shape, ebytes).nbytes
+        off = (self.high - size) // chip.EU_BYTES * chip.EU_BYTES
+        if off < self.top:
+            raise CannotLower(f"{size} bytes per lane do not fit above {self.top:#x}")
+        self.high = off
+        return LT(off, shape, ebytes)
+
+
+class _Sliced(CannotLower):
+    """A layer with an input left in local memory would have to run in slices."""
+
+
+@dataclass
+class _Io:
+    """How one layer meets its neighbours in local memory (set by `emit_int8_net`)."""
+
+    coeffs: list[LT] = field(default_factory=list)
+    """Its coefficients, already loaded (possibly prefetched during the previous layer)."""
+    resident: dict[int, LT] = field(default_factory=dict)
+    """Inputs (by operand index) the previous layer left whole in local memory: not loaded."""
+    keep: bool = False
+    """Leave the whole result in local memory (top of the half) for the next layer, if it fits."""
+    store: bool = True
+    """Store the result to DDR even when it is kept (other layers or the net read it)."""
+    kept: LT | None = None
+    """Set by the emitter: where the result was left, when it was kept."""
 
 
 def _dense(shape: Shape4) -> Shape4:
@@ -809,6 +890,17 @@ def _dense(shape: Shape4) -> Shape4:
 class _Em:
     prog: Program
     round_mode: int
+    io: _Io = field(default_factory=_Io)
+    _prefetch: Callable[[], None] | None = None
+
+    def defer_prefetch(self, fn: Callable[[], None] | None) -> None:
+        """Hold the next layer's coefficient loads until this layer's first loads are out."""
+        self._prefetch = fn
+
+    def flush_prefetch(self) -> None:
+        if self._prefetch is not None:
+            fn, self._prefetch = self._prefetch, None
+            fn()
 
     def load(self, dst: LT, src: int, strides: Shape4, prec: Precision) -> None:
         self.prog.add(
@@ -819,6 +911,7 @@ class _Em:
         )  # fmt: skip
 
     def store(self, src: LT, dst: int, strides: Shape4, prec: Precision) -> None:
+        self.flush_prefetch()
         self.prog.add(
             GdmaTensorOp, reads=[src.range], cmd_special_function=DmaTensorSp.PLAIN,
             stride_enable=True, nchw_copy=True, dtype=prec, src_addr=chip.LMEM_BASE + src.addr(),
@@ -939,8 +1032,11 @@ def _place(net: Int8Net, base: int) -> int:
     return top_
 
 
-def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
-    """Commands, coefficients (into `store` as `<net>.coeff`) and the bmodel IR of `net`."""
+def emit_int8_net(net: Int8Net, store: WeightStore, store_all: bool = False) -> ModelOp:
+    """Commands, coefficients (into `store` as `<net>.coeff`) and the bmodel IR of `net`.
+
+    `store_all` also stores the results left in local memory (the next layer still reads them
+    there), so that every layer's result can be compared in DDR."""
     coeffs = _Coeffs()
     weights: list[dict[str, int]] = []
     for layer in net.layers:
@@ -969,11 +1065,7 @@ def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
     ctx_addr = chip.GMEM_BASE + coeff_size
     ctx_end = _place(net, ctx_addr)
 
-    prog = Program()
-    em = _Em(prog, net.round_mode)
-    for i, (layer, w) in enumerate(zip(net.layers, weights, strict=True)):
-        prog.attribute_to(prog.new_layer(layer.name))
-        _EMITTERS[type(layer)](em, layer, Arena((i % 2) * HALF_LANE), w)
+    prog = _emit_layers(net, weights, store_all)
     group = prog.finish()
     group.attributes["nntc.layers"] = StringAttr(json.dumps(prog.layer_map()))
 
@@ -1024,18 +1116,133 @@ def emit_int8_net(net: Int8Net, store: WeightStore) -> ModelOp:
                    device_num=IntegerAttr(1, i64))  # fmt: skip
 
 
+def _emit_layers(net: Int8Net, weights: list[dict[str, int]], store_all: bool) -> Program:
+    """The commands of every layer, overlapped: layer i + 1's coefficients are loaded (into the
+    other half) while layer i computes, and a result read only by the next layer stays in local
+    memory when both layers then run whole (see `_Io`)."""
+    layers = net.layers
+    prog = Program()
+    em = _Em(prog, net.round_mode)
+    spans = [prog.new_layer(layer.name) for layer in layers]
+    readers: dict[int, int] = {}
+    for layer in layers:
+        for b in layer.inputs:
+            readers[id(b.root or b)] = readers.get(id(b.root or b), 0) + 1
+    net_outputs = {id(b.root or b) for _, b in net.outputs}
+    arenas: dict[int, Arena] = {}
+    coeffs: dict[int, list[LT]] = {}
+
+    def load_coeffs(j: int) -> None:
+        previous = prog.attribute_to(spans[j])
+        arenas[j] = Arena((j % 2) * HALF_LANE)
+        coeffs[j] = _COEFFS[type(layers[j])](em, layers[j], arenas[j], weights[j])
+        prog.attribute_to(previous)
+
+    resident: dict[int, LT] = {}
+    for i, layer in enumerate(layers):
+        prog.attribute_to(spans[i])
+        if i not in arenas and type(layer) in _COEFFS:
+            load_coeffs(i)
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        prefetch = nxt is not None and type(nxt) in _COEFFS
+        em.defer_prefetch((lambda j=i + 1: load_coeffs(j)) if prefetch else None)
+        uses = [k for k, b in enumerate(nxt.inputs) if b is layer.output] if nxt else []
+        keep = (
+            bool(uses)
+            and isinstance(layer, _KEEPS_RESULT)
+            and _takes_resident(net.round_mode, i + 1, nxt, weights[i + 1], uses)  # type: ignore[arg-type]
+        )
+        out = id(layer.output.root or layer.output)
+        store = store_all or not keep or readers.get(out, 0) > len(uses) or out in net_outputs
+        em.io = _Io(coeffs.pop(i, []), resident, keep, store)
+        _EMITTERS[type(layer)](
+            em, layer, arenas.pop(i, None) or Arena((i % 2) * HALF_LANE), weights[i]
+        )
+        em.flush_prefetch()
+        kept = em.io.kept
+        resident = {k: kept for k in uses} if kept is not None else {}
+        if kept is not None and not store:
+            net.lmem_only.add(layer.name)
+    return prog
+
+
+def _takes_resident(
+    round_mode: int, index: int, layer: Layer, w: dict[str, int], uses: list[int]
+) -> bool:
+    """Whether `layer` (the `index`-th) can run whole with the inputs `uses` left in local
+    memory by the previous layer: a dry run of its emission into a scratch program."""
+    if not isinstance(layer, _TAKES_RESIDENT):
+        return False
+    probe = _Em(Program(), round_mode)
+    arena = Arena((index % 2) * HALF_LANE)
+    # where the resident input lies does not change what this layer allocates in its half
+    stand_in = {k: LT(0, layer.inputs[k].shape, 1) for k in uses}
+    try:
+        coeffs = _COEFFS[type(layer)](probe, layer, arena, w) if type(layer) in _COEFFS else []
+        probe.io = _Io(coeffs, stand_in)
+        _EMITTERS[type(layer)](probe, layer, arena, w)
+    except CannotLower:
+        return False
+    return True
+
+
 def _slice_rows(arena: Arena, total: int, trial: Callable[[Arena, int], object]) -> int:
     """The most result rows (of `total`) whose local tensors `trial` can allocate next to
     what `arena` already holds: the tensors are processed in slices of that many rows."""
     for rows in range(total, 0, -1):
-        probe = Arena(arena.base)
-        probe.top = arena.top
         try:
-            trial(probe, rows)
+            trial(arena.copy(), rows)
         except CannotLower:
             continue
         return rows
     raise CannotLower(f"not even one row of {total} fits local memory")
+
+
+Alloc = Callable[[Arena, int, int, bool], object]
+"""Allocates a layer's local tensors: (arena, rows, buffers per streamed tensor, keep)."""
+
+
+def _plan_slices(em: _Em, arena: Arena, total: int, alloc: Alloc) -> tuple[int, int, bool]:
+    """(rows per slice, buffers, kept) of a layer that streams `total` result rows.
+
+    Whole, with the result kept at the top of the half when `em.io.keep` asks and it fits;
+    else whole; else slices double-buffered (load of slice i + 1 and store of slice i - 1
+    overlap the computation of slice i); else single-buffered slices. A layer with an input
+    left in local memory must run whole (`_Sliced`)."""
+    for keep in (True, False) if em.io.keep else (False,):
+        try:
+            alloc(arena.copy(), total, 1, keep)
+        except CannotLower:
+            continue
+        return total, 1, keep
+    if em.io.resident:
+        raise _Sliced(f"{total} rows do not fit local memory next to a resident input")
+    try:
+        return _slice_rows(arena, total, lambda a, r: alloc(a, r, 2, False)), 2, False
+    except CannotLower:
+        return _slice_rows(arena, total, lambda a, r: alloc(a, r, 1, False)), 1, False
+
+
+def _pipeline(
+    em: _Em,
+    count: int,
+    buffers: int,
+    load: Callable[[int], None],
+    compute: Callable[[int], None],
+    store: Callable[[int], None],
+) -> None:
+    """Slices in program order: with two buffers the load of slice i + 1 precedes the
+    computation of slice i (the `Program` adds the waits); the next layer's coefficients go
+    out right after the first slice's loads, so that they overlap this layer's computation."""
+    load(0)
+    em.flush_prefetch()
+    for i in range(count):
+        if i > 0 and buffers == 1:
+            load(i)
+        if i + 1 < count and buffers == 2:
+            load(i + 1)
+        compute(i)
+        store(i)
 
 
 @dataclass(frozen=True)
@@ -1083,30 +1290,56 @@ def _emit_elementwise(
     compute: Callable[[list[LT], list[LT], LT], None],
 ) -> None:
     """A layer whose inputs and result share the shape, in slices of rows: loads the inputs
-    (`in_bytes` each), allocates `tmp_bytes` temporaries, lets `compute` fill the result."""
+    (`in_bytes` each) unless the previous layer left them in local memory, allocates
+    `tmp_bytes` temporaries, lets `compute` fill the result."""
     out = layer.output
+    io = em.io
     n, c, h, wd = out.shape
     out_bytes = out.nbytes // math.prod(out.shape)
     in_prec = {1: Precision.INT8, 4: Precision.FP32}[in_bytes]
     out_prec = {1: Precision.INT8, 4: Precision.FP32}[out_bytes]
 
-    def alloc(a: Arena, r: int) -> tuple[list[LT], list[LT], LT]:
+    def alloc(a: Arena, r: int, bufs: int, keep: bool) -> tuple[list[list[LT]], list[LT], list[LT]]:
         shape = (n, c, r, wd)
-        ins = [a.alloc(shape, in_bytes) for _ in layer.inputs]
+        ins = [
+            [io.resident[k]]
+            if k in io.resident
+            else [a.alloc(shape, in_bytes) for _ in range(bufs)]
+            for k in range(len(layer.inputs))
+        ]
         tmps = [a.alloc(shape, b) for b in tmp_bytes]
-        return ins, tmps, a.alloc(shape, out_bytes)
+        res = (
+            [a.alloc_high(shape, out_bytes)]
+            if keep
+            else [a.alloc(shape, out_bytes) for _ in range(bufs)]
+        )
+        return ins, tmps, res
 
-    rows = _slice_rows(arena, h, alloc)
-    ins, tmps, res = alloc(arena, rows)
-    for r0 in range(0, h, rows):
-        r = min(rows, h - r0)
-        shape = (n, c, r, wd)
-        views = [_rows_view(t, shape, r) for t in ins]
-        for v, src in zip(views, layer.inputs, strict=True):
-            em.load(v, _row_addr(src, r0), _dense(src.shape), in_prec)
-        y = _rows_view(res, shape, r)
-        compute(views, [_rows_view(t, shape, r) for t in tmps], y)
-        em.store(y, _row_addr(out, r0), _dense(out.shape), out_prec)
+    rows, bufs, kept = _plan_slices(em, arena, h, alloc)
+    ins, tmps, res = alloc(arena, rows, bufs, kept)
+    starts = list(range(0, h, rows))
+
+    def shape_of(i: int) -> Shape4:
+        return (n, c, min(rows, h - starts[i]), wd)
+
+    def load(i: int) -> None:
+        for k, (ts, src) in enumerate(zip(ins, layer.inputs, strict=True)):
+            if k not in io.resident:
+                view = _rows_view(ts[i % bufs], shape_of(i), shape_of(i)[2])
+                em.load(view, _row_addr(src, starts[i]), _dense(src.shape), in_prec)
+
+    def run(i: int) -> None:
+        views = [_rows_view(ts[i % len(ts)], shape_of(i), shape_of(i)[2]) for ts in ins]
+        y = _rows_view(res[i % bufs], shape_of(i), shape_of(i)[2])
+        compute(views, [_rows_view(t, shape_of(i), shape_of(i)[2]) for t in tmps], y)
+
+    def store(i: int) -> None:
+        if not kept or io.store:
+            y = _rows_view(res[i % bufs], shape_of(i), shape_of(i)[2])
+            em.store(y, _row_addr(out, starts[i]), _dense(out.shape), out_prec)
+
+    _pipeline(em, len(starts), bufs, load, run, store)
+    io.kept = res[0] if kept else None
 
 
 def _emit_qcast(em: _Em, layer: QCast, arena: Arena, w: dict[str, int]) -> None:
@@ -1179,32 +1412,58 @@ def _emit_windowed(
     stride: tuple[int, int],
     dilation: tuple[int, int],
     acc_bytes: int,
-    compute: Callable[[LT, LT, _Rows], LT],
+    compute: Callable[[LT, LT, LT | None, _Rows], LT],
 ) -> None:
-    """A window op in slices of result rows: loads each slice's input rows, lets `compute`
-    write the result (an `acc_bytes` accumulator first), stores the int8 result rows."""
+    """A window op in slices of result rows: loads each slice's input rows (unless the previous
+    layer left the input in local memory), lets `compute` write the result (into an
+    `acc_bytes` accumulator first when that is not 1), stores the int8 result rows."""
     (src,) = layer.inputs
     out = layer.output
+    io = em.io
     n, c, ih, iw = src.shape
     _, oc, oh, ow = out.shape
     kh, sh, dh = kernel[0], stride[0], dilation[0]
+    resident = io.resident.get(0)
 
-    def alloc(a: Arena, r: int) -> tuple[LT, LT, LT | None]:
-        x = a.alloc((n, c, min(_in_rows(r, kh, sh, dh), ih), iw), 1)
-        acc = a.alloc((n, oc, r, ow), acc_bytes)
-        return x, acc, (a.alloc((n, oc, r, ow), 1) if acc_bytes != 1 else None)
+    def alloc(a: Arena, r: int, bufs: int, keep: bool) -> tuple[list[LT], LT | None, list[LT]]:
+        rows_in = min(_in_rows(r, kh, sh, dh), ih)
+        xs = [resident] if resident else [a.alloc((n, c, rows_in, iw), 1) for _ in range(bufs)]
+        shape = (n, oc, r, ow)
+        res = [a.alloc_high(shape, 1)] if keep else [a.alloc(shape, 1) for _ in range(bufs)]
+        # the accumulator is only touched by the TIU: one is enough
+        acc = a.alloc(shape, acc_bytes) if acc_bytes != 1 else None
+        return xs, acc, res
 
-    rows = _slice_rows(arena, oh, alloc)
-    x, acc, y = alloc(arena, rows)
-    for s in _window_rows(oh, ih, rows, kh, sh, dh, layer.pads[0]):
-        xs = _rows_view(x, src.shape, s.i1 - s.i0)
-        em.load(xs, _row_addr(src, s.i0), _dense(src.shape), Precision.INT8)
-        shape = (n, oc, s.o1 - s.o0, ow)
-        res = compute(
-            xs, _rows_view(acc, shape, s.o1 - s.o0),
-            _rows_view(y, shape, s.o1 - s.o0) if y is not None else None, s,  # type: ignore
-        )  # fmt: skip
-        em.store(res, _row_addr(out, s.o0), _dense(out.shape), Precision.INT8)
+    rows, bufs, kept = _plan_slices(em, arena, oh, alloc)
+    xs, acc, res = alloc(arena, rows, bufs, kept)
+    slices = _window_rows(oh, ih, rows, kh, sh, dh, layer.pads[0])
+
+    def x_view(i: int) -> LT:
+        s = slices[i]
+        return _rows_view(xs[i % len(xs)], src.shape, s.i1 - s.i0)
+
+    def res_view(i: int) -> LT:
+        s = slices[i]
+        return _rows_view(res[i % bufs], (n, oc, s.o1 - s.o0, ow), s.o1 - s.o0)
+
+    def load(i: int) -> None:
+        if resident is None:
+            em.load(x_view(i), _row_addr(src, slices[i].i0), _dense(src.shape), Precision.INT8)
+
+    def run(i: int) -> None:
+        s = slices[i]
+        if acc is None:
+            compute(x_view(i), res_view(i), None, s)
+        else:
+            compute(x_view(i), _rows_view(acc, (n, oc, s.o1 - s.o0, ow), s.o1 - s.o0),
+                    res_view(i), s)  # fmt: skip
+
+    def store(i: int) -> None:
+        if not kept or io.store:
+            em.store(res_view(i), _row_addr(out, slices[i].o0), _dense(out.shape), Precision.INT8)
+
+    _pipeline(em, len(slices), bufs, load, run, store)
+    io.kept = res[0] if kept else None
 
 
 def _pads(layer: Conv | MaxPool, s: _Rows) -> tuple[int, int, int, int]:
@@ -1212,10 +1471,8 @@ def _pads(layer: Conv | MaxPool, s: _Rows) -> tuple[int, int, int, int]:
     return (s.pad_top, s.pad_bottom, layer.pads[1], layer.pads[3])
 
 
-def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
-    (src,) = layer.inputs
-    out = layer.output
-    ic = src.shape[1]
+def _coeffs_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> list[LT]:
+    ic = layer.inputs[0].shape[1]
     oc, _, kh, kw = layer.weight.shape
     width = -(-ic // INT8_CUBE) * INT8_CUBE * kh * kw
     filt = arena.alloc((1, oc, 1, width), 1, compact=True)
@@ -1224,8 +1481,17 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
     rq = arena.alloc((1, oc, 1, 3), 4)
     em.load(rq, w["rq"], (oc * 3, 3, 3, 1), Precision.INT32)
+    return [filt, bias, rq]
 
-    def compute(x: LT, acc: LT, y: LT, s: _Rows) -> LT:
+
+def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    kh, kw = layer.weight.shape[2:]
+    filt, bias, rq = em.io.coeffs
+
+    def compute(x: LT, acc: LT, y: LT | None, s: _Rows) -> LT:
+        assert y is not None
         em.prog.add(
             ConvOp, reads=[x.range, filt.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
             res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
@@ -1244,21 +1510,27 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     _emit_windowed(em, layer, arena, (kh, kw), layer.stride, layer.dilation, 4, compute)
 
 
-def _emit_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> None:
-    # pord.depthwise accumulates x * kernel + the int32 bias exactly and, with no shift
-    # (res1_addr 0) and an int32 result, leaves the accumulator to the per-channel quant.rq1
-    (src,) = layer.inputs
-    out = layer.output
-    c = src.shape[1]
-    _, _, kh, kw = layer.weight.shape
+def _coeffs_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> list[LT]:
+    c, _, kh, kw = layer.weight.shape
     kern = arena.alloc((1, c, kh, kw), 1, compact=True)
     em.load(kern, w["filter"], (c * kh * kw, kh * kw, kw, 1), Precision.INT8)
     bias = arena.alloc((1, c, 1, 1), 4, compact=True)
     em.load(bias, w["bias"], (c, 1, 1, 1), Precision.INT32)
     rq = arena.alloc((1, c, 1, 3), 4)
     em.load(rq, w["rq"], (c * 3, 3, 3, 1), Precision.INT32)
+    return [kern, bias, rq]
 
-    def compute(x: LT, acc: LT, y: LT, s: _Rows) -> LT:
+
+def _emit_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> None:
+    # pord.depthwise accumulates x * kernel + the int32 bias exactly and, with no shift
+    # (res1_addr 0) and an int32 result, leaves the accumulator to the per-channel quant.rq1
+    (src,) = layer.inputs
+    out = layer.output
+    kh, kw = layer.weight.shape[2:]
+    kern, bias, rq = em.io.coeffs
+
+    def compute(x: LT, acc: LT, y: LT | None, s: _Rows) -> LT:
+        assert y is not None
         em.prog.add(
             PordOp, reads=[x.range, kern.range, bias.range], writes=[acc.range],
             tsk_eu_typ=PordEu.DEPTHWISE, res0_addr=acc.addr(), res0_shape=acc.shape,
@@ -1279,7 +1551,7 @@ def _emit_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> Non
 def _emit_maxpool(em: _Em, layer: MaxPool, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
 
-    def compute(x: LT, y: LT, _: LT, s: _Rows) -> LT:
+    def compute(x: LT, y: LT, _: LT | None, s: _Rows) -> LT:
         em.prog.add(
             PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.MAXPOOLING,
             res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8,
@@ -1301,9 +1573,7 @@ def _emit_concat(em: _Em, layer: Concat, arena: Arena, w: dict[str, int]) -> Non
     for src in layer.inputs:
         n, c, h, wd = src.shape
         rows = _slice_rows(arena, h, lambda a, r, n=n, c=c, wd=wd: a.alloc((n, c, r, wd), 1))
-        buf = Arena(arena.base)
-        buf.top = arena.top
-        x = buf.alloc((n, c, rows, wd), 1)
+        x = arena.copy().alloc((n, c, rows, wd), 1)
         base = out.address + offset * strides[layer.axis]
         for r0 in range(0, h, rows):
             xs = _rows_view(x, src.shape, min(rows, h - r0))
@@ -1338,6 +1608,14 @@ LUT_CHUNK = 1024
 """Elements looked up per one-hot matrix (256 rows x LUT_CHUNK int8, 4 rows a lane)."""
 
 
+def _coeffs_lut(em: _Em, layer: Lut, arena: Arena, w: dict[str, int]) -> list[LT]:
+    table = arena.alloc((1, 1, 1, 256), 1)
+    em.load(table, w["table"], (256, 256, 256, 1), Precision.INT8)
+    keys = arena.alloc((1, 256, 1, 1), 4, compact=True)
+    em.load(keys, w["keys"], (256, 1, 1, 1), Precision.INT32)
+    return [table, keys]
+
+
 def _emit_lut(em: _Em, layer: Lut, arena: Arena, w: dict[str, int]) -> None:
     # The simulator implements no gather command, so the lookup is a product: the 256 x m
     # one-hot matrix of the inputs (row k is 1 where x == key k) built with AR commands from x
@@ -1346,10 +1624,7 @@ def _emit_lut(em: _Em, layer: Lut, arena: Arena, w: dict[str, int]) -> None:
     out = layer.output
     total = math.prod(src.shape)
     chunk = min(total, LUT_CHUNK)
-    table = arena.alloc((1, 1, 1, 256), 1)
-    em.load(table, w["table"], (256, 256, 256, 1), Precision.INT8)
-    keys = arena.alloc((1, 256, 1, 1), 4, compact=True)
-    em.load(keys, w["keys"], (256, 1, 1, 1), Precision.INT32)
+    table, keys = em.io.coeffs
     rows = arena.alloc((1, 256, 1, chunk), 1)
     diff = arena.alloc((1, 256, 1, chunk), 4)
     acc = arena.alloc((1, 1, 1, chunk), 4)
@@ -1384,8 +1659,11 @@ def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> N
     (src,) = layer.inputs
     out = layer.output
     n, c, h, wd = src.shape
-    x = arena.alloc(src.shape, 1)
-    em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    x = em.io.resident.get(0)
+    if x is None:
+        x = arena.alloc(src.shape, 1)
+        em.load(x, src.address, _dense(src.shape), Precision.INT8)
+    em.flush_prefetch()
     y = arena.alloc((n, c, 1, 1), 1)
     em.prog.add(
         PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.AVGPOOLING,
@@ -1398,11 +1676,8 @@ def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> N
     em.store(y, out.address, _dense(out.shape), Precision.INT8)
 
 
-def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> None:
-    (src,) = layer.inputs
-    out = layer.output
+def _coeffs_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> list[LT]:
     k, nn = layer.weight.shape
-    m = math.prod(src.shape) // k
     # y^T (N, M) = W^T (N, K) @ x^T (K, M): output columns on lanes, per-channel requant
     left = arena.alloc((1, nn, 1, k), 1)
     em.load(left, w["filter"], (nn * k, k, k, 1), Precision.INT8)
@@ -1410,8 +1685,18 @@ def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> Non
     em.load(bias, w["bias"], (nn, 1, 1, 1), Precision.INT32)
     rq = arena.alloc((1, nn, 1, 3), 4)
     em.load(rq, w["rq"], (nn * 3, 3, 3, 1), Precision.INT32)
+    return [left, bias, rq]
+
+
+def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> None:
+    (src,) = layer.inputs
+    out = layer.output
+    k, nn = layer.weight.shape
+    m = math.prod(src.shape) // k
+    left, bias, rq = em.io.coeffs
     right = arena.alloc((1, k, 1, m), 1)
     em.load(right, src.address, (k * m, 1, 1, k), Precision.INT8)
+    em.flush_prefetch()
     acc = arena.alloc((1, nn, 1, m), 4)
     em.prog.add(
         Mm2Op, reads=[left.range, right.range], writes=[acc.range], tsk_eu_typ=Mm2Eu.NN,
@@ -1460,6 +1745,20 @@ _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
 }
 """Command emitter of each layer kind."""
 
+_COEFFS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], list[LT]]] = {
+    Conv: _coeffs_conv,
+    DwConv: _coeffs_dwconv,
+    Lut: _coeffs_lut,
+    MatMul: _coeffs_matmul,
+}
+"""Coefficient loads of each layer kind that has coefficients (prefetched one layer early)."""
+
+_KEEPS_RESULT = (QCast, Requant, Add, Conv, MaxPool)
+"""Layer kinds that can leave their whole result in local memory (DwConv is a Conv)."""
+
+_TAKES_RESIDENT = (Requant, Add, DCast, Conv, MaxPool, AvgPool)
+"""Layer kinds that can read an input the previous layer left in local memory."""
+
 
 @dataclass(frozen=True)
 class LowerInt8ToBm1684xPass(ModulePass):
@@ -1470,13 +1769,16 @@ class LowerInt8ToBm1684xPass(ModulePass):
     net: str | None = None
     """Net name in the bmodel; the function's name by default."""
 
+    store_all: bool = False
+    """Also store the results kept in local memory, to compare every layer in DDR."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         net = plan_int8_net(op, self.net)
         for warning in net.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         fn = next(o for o in op.ops if isinstance(o, func.FuncOp))
         try:
-            model = emit_int8_net(net, weight_store_of(op))
+            model = emit_int8_net(net, weight_store_of(op), self.store_all)
         except CannotLower as why:
             raise DiagnosticException(f"lower-int8-to-bm1684x: {why}") from why
         fn.detach()
