@@ -22,17 +22,17 @@ func.func @main(%arg0: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK:      group 0 tiu=11 gdma=9
 // CHECK:      [[QC:%B[0-9]+]] = arith.cast {{.*}} res0_addr=0x1ffc0 res0_shape=[1,2,4,4] res0_prec=int8
 // CHECK-NOT:  dst_addr=0x1
+// CHECK:      quant.rq1 {{.*}} res0_addr=0x3ffc0
+// CHECK-NOT:  dst_addr=0x1
+// CHECK:      quant.rq1 {{.*}} res0_addr=0x1ffc0
+// CHECK-NOT:  dst_addr=0x1
 // CHECK:      dma.tensor {{.*}} src_addr=0x100000000 {{.*}} dst_addr=0x8020000
 // CHECK-NOT:  dst_addr=0x1
 // CHECK:      conv.normal {{.*}} opd0_addr=0x1ffc0
 // CHECK-NOT:  dst_addr=0x1
-// CHECK:      quant.rq1 {{.*}} res0_addr=0x3ffc0
-// CHECK-NOT:  dst_addr=0x1
 // CHECK:      dma.tensor wait=[[QC]] {{.*}} src_addr=0x100003000 {{.*}} dst_addr=0x8000000
 // CHECK-NOT:  dst_addr=0x1
 // CHECK:      conv.normal {{.*}} opd0_addr=0x3ffc0
-// CHECK-NOT:  dst_addr=0x1
-// CHECK:      quant.rq1 {{.*}} res0_addr=0x1ffc0
 // CHECK:      dma.tensor {{.*}} dtype=fp32 src_addr=0x8020000 {{.*}} dst_addr=0x10000a000
 // CHECK-NOT:  dst_addr=0x1
 

@@ -16,7 +16,9 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
      `arith.cast` si32 -> si8/ui8 (saturating);
    - conv: `conv.normal` int8 x int8 -> si32 (alignIC weights, 64 input channels per block),
      `arith.adds` of the int32 bias (free stride c = 1), per-channel `quant.rq1` to si8/ui8
-     (ReLU = the ui8 saturation, or an `arith.max` for an si8 result);
+     (ReLU = the ui8 saturation, or an `arith.max` for an si8 result); a conv with kh x ic <= 64
+     (the stem) folds its kernel rows into the input channels (`_kh_fold`), and a big filter
+     is loaded and computed in output-channel chunks (`_oc_chunks`);
    - depthwise conv (group = channels): `pord.depthwise` int8 x int8 + the int32 bias (opd2)
      with an int32 result and no shift, then the per-channel `quant.rq1`;
    - clipped ReLU (`relu_limit`, ReLU6): an `arith.min` by the limit in stored units after the
@@ -981,12 +983,36 @@ def _prec_of(t: LT) -> Precision:
     return {1: Precision.INT8, 4: Precision.INT32}[t.ebytes]
 
 
+def _kh_fold(layer: Layer) -> int:
+    """How many kernel rows a conv folds into its input channels (1: none).
+
+    A conv with few input channels (the stem's 3) wastes most of the cube, which reduces 64
+    input channels per step whatever ic is: with kh x ic <= 64 the input is loaded as kh
+    row-shifted copies of itself, channel ky * ic + c holding the rows tap ky reads, and the
+    conv runs with a 1 x kw kernel: kh times fewer steps for the same integer products
+    (TPU-MLIR's "3ic" optimization)."""
+    if type(layer) is not Conv:
+        return 1
+    _, ic, kh, _ = layer.weight.shape
+    return kh if kh > 1 and ic * kh <= INT8_CUBE else 1
+
+
+def _conv_weight(layer: Conv) -> np.ndarray:
+    """The (oc, ic, kh, kw) filter, or (oc, kh x ic, 1, kw) when `_kh_fold` folds its rows."""
+    w = layer.weight
+    if _kh_fold(layer) == 1:
+        return w
+    oc, ic, kh, kw = w.shape
+    return w.transpose(0, 2, 1, 3).reshape(oc, kh * ic, 1, kw)
+
+
 def _coeff_conv(layer: Conv) -> np.ndarray:
     """The alignIC filter: per output channel, blocks of 64 input channels, tap-major."""
-    oc, ic, kh, kw = layer.weight.shape
+    weight = _conv_weight(layer)
+    oc, ic, kh, kw = weight.shape
     blocks = -(-ic // INT8_CUBE)
     w = np.zeros((oc, blocks * INT8_CUBE, kh * kw), np.int8)
-    w[:, :ic, :] = layer.weight.reshape(oc, ic, kh * kw)
+    w[:, :ic, :] = weight.reshape(oc, ic, kh * kw)
     return w.reshape(oc, blocks, INT8_CUBE, kh * kw).transpose(0, 1, 3, 2).reshape(oc, -1)
 
 
@@ -1413,10 +1439,14 @@ def _emit_windowed(
     dilation: tuple[int, int],
     acc_bytes: int,
     compute: Callable[[LT, LT, LT | None, _Rows], LT],
+    fold: int = 1,
 ) -> None:
     """A window op in slices of result rows: loads each slice's input rows (unless the previous
     layer left the input in local memory), lets `compute` write the result (into an
-    `acc_bytes` accumulator first when that is not 1), stores the int8 result rows."""
+    `acc_bytes` accumulator first when that is not 1), stores the int8 result rows.
+
+    `fold` > 1 (`_kh_fold`): the input is loaded as that many row-shifted copies side by side
+    in the channels, one row per result row, so `compute` sees no vertical window or padding."""
     (src,) = layer.inputs
     out = layer.output
     io = em.io
@@ -1426,8 +1456,8 @@ def _emit_windowed(
     resident = io.resident.get(0)
 
     def alloc(a: Arena, r: int, bufs: int, keep: bool) -> tuple[list[LT], LT | None, list[LT]]:
-        rows_in = min(_in_rows(r, kh, sh, dh), ih)
-        xs = [resident] if resident else [a.alloc((n, c, rows_in, iw), 1) for _ in range(bufs)]
+        x_shape = (n, c * fold, r, iw) if fold > 1 else (n, c, min(_in_rows(r, kh, sh, dh), ih), iw)
+        xs = [resident] if resident and fold == 1 else [a.alloc(x_shape, 1) for _ in range(bufs)]
         shape = (n, oc, r, ow)
         res = [a.alloc_high(shape, 1)] if keep else [a.alloc(shape, 1) for _ in range(bufs)]
         # the accumulator is only touched by the TIU: one is enough
@@ -1436,18 +1466,26 @@ def _emit_windowed(
 
     rows, bufs, kept = _plan_slices(em, arena, oh, alloc)
     xs, acc, res = alloc(arena, rows, bufs, kept)
-    slices = _window_rows(oh, ih, rows, kh, sh, dh, layer.pads[0])
+    if fold > 1:
+        slices = _window_rows(oh, oh, rows, 1, 1, 1, 0)
+        x_shape = (n, c * fold, oh, iw)
+    else:
+        slices = _window_rows(oh, ih, rows, kh, sh, dh, layer.pads[0])
+        x_shape = src.shape
 
     def x_view(i: int) -> LT:
         s = slices[i]
-        return _rows_view(xs[i % len(xs)], src.shape, s.i1 - s.i0)
+        return _rows_view(xs[i % len(xs)], x_shape, s.i1 - s.i0)
 
     def res_view(i: int) -> LT:
         s = slices[i]
         return _rows_view(res[i % bufs], (n, oc, s.o1 - s.o0, ow), s.o1 - s.o0)
 
     def load(i: int) -> None:
-        if resident is None:
+        if fold > 1:
+            x = x_view(i)
+            _load_folded(em, src, resident, x, slices[i].o0, fold, sh, dh, layer.pads[0])
+        elif resident is None:
             em.load(x_view(i), _row_addr(src, slices[i].i0), _dense(src.shape), Precision.INT8)
 
     def run(i: int) -> None:
@@ -1466,21 +1504,87 @@ def _emit_windowed(
     io.kept = res[0] if kept else None
 
 
+def _load_folded(
+    em: _Em, src: Buf, resident: LT | None, x: LT, o0: int, fold: int, sh: int, dh: int, pt: int
+) -> None:
+    """Result rows o0 .. o0 + h of a conv whose `fold` kernel rows are folded into channels:
+    channels ky * c .. ky * c + c - 1 of `x` (n, fold * c, h, w) get, in row j, the input row
+    (o0 + j) * sh + ky * dh - pt that kernel row ky reads (one GDMA per ky onto its lanes, from
+    DDR or from the `resident` input the previous layer left in local memory); rows outside
+    the input are the padding's zeros, written first by the TIU."""
+    n, c, ih, iw = src.shape
+    rows = x.shape[2]
+    spans = []
+    for ky in range(fold):
+        first = o0 * sh + ky * dh - pt
+        lo = max(0, -(first // sh))
+        hi = min(rows, (ih - 1 - first) // sh + 1)
+        spans.append((ky, first, lo, max(hi, lo)))
+    if any(lo > 0 or hi < rows for _, _, lo, hi in spans):
+        em.ar(ArEu.MUL, x, Precision.INT8, [(x, Precision.INT8, True), (0, Precision.INT8, True)])
+    for ky, first, lo, hi in spans:
+        if hi == lo:
+            continue
+        row = first + lo * sh
+        if resident is None:
+            reads, addr, strides = [], _row_addr(src, row), (c * ih * iw, ih * iw, sh * iw, 1)
+        else:
+            rn, rc, _, _ = resident.strides
+            reads, addr = [resident.range], chip.LMEM_BASE + resident.addr() + row * iw
+            strides = (rn, rc, sh * iw, 1)
+        em.prog.add(
+            GdmaTensorOp, reads=reads, writes=[x.range], cmd_special_function=DmaTensorSp.PLAIN,
+            stride_enable=True, nchw_copy=True, dtype=Precision.INT8, src_addr=addr,
+            src_shape=(n, c, hi - lo, iw), src_stride=strides,
+            dst_addr=chip.LMEM_BASE + ky * c * LANE_BYTES + x.addr() + lo * iw,
+            dst_shape=(0, 0, 0, 0), dst_stride=x.strides,
+        )  # fmt: skip
+
+
 def _pads(layer: Conv | MaxPool, s: _Rows) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of one slice: the rows outside the input become padding."""
     return (s.pad_top, s.pad_bottom, layer.pads[1], layer.pads[3])
 
 
+OC_CHUNKS = 2
+"""A conv's filter is loaded in up to this many output-channel chunks (whole lane rows)..."""
+OC_CHUNK_MIN_BYTES = 64 * 1024
+"""... of at least this many bytes each: every GDMA command costs its start-up latency, which
+only pays off where the load is long enough to hold up the layer."""
+
+
+def _oc_chunks(layer: Conv) -> list[tuple[int, int]]:
+    """Output channels [c0, c1) of each filter chunk: the conv of chunk k only waits for that
+    chunk's load, so a filter still loading when the layer starts (a 512-channel one behind a
+    short previous layer) overlaps the computation of the chunks before it. Batch 1 only: a
+    channel view of a batch of tensors would need the whole tensor's batch stride."""
+    oc = layer.weight.shape[0]
+    if type(layer) is not Conv or layer.inputs[0].shape[0] != 1:
+        return [(0, oc)]
+    rows = _rows(oc)
+    chunks = min(OC_CHUNKS, rows, max(1, layer.weight.nbytes // OC_CHUNK_MIN_BYTES))
+    per = -(-rows // chunks)
+    return [(r * NPU, min((r + per) * NPU, oc)) for r in range(0, rows, per)]
+
+
+def _chan_view(t: LT, c0: int, c1: int) -> LT:
+    """Channels [c0, c1) of a batch-1 local tensor, c0 a multiple of the lane count."""
+    return LT(t.off + c0 // NPU * t.cs * t.ebytes, (t.shape[0], c1 - c0, *t.shape[2:]),
+              t.ebytes, t.compact)  # fmt: skip
+
+
 def _coeffs_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> list[LT]:
-    ic = layer.inputs[0].shape[1]
-    oc, _, kh, kw = layer.weight.shape
+    oc, ic, kh, kw = _conv_weight(layer).shape
     width = -(-ic // INT8_CUBE) * INT8_CUBE * kh * kw
     filt = arena.alloc((1, oc, 1, width), 1, compact=True)
-    em.load(filt, w["filter"], (oc * width, width, width, 1), Precision.INT8)
     bias = arena.alloc((1, oc, 1, 1), 4, compact=True)
-    em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
     rq = arena.alloc((1, oc, 1, 3), 4)
+    # the small per-channel words first: the first filter chunk is all the conv then waits for
+    em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
     em.load(rq, w["rq"], (oc * 3, 3, 3, 1), Precision.INT32)
+    for c0, c1 in _oc_chunks(layer):
+        em.load(_chan_view(filt, c0, c1), w["filter"] + c0 * width,
+                (oc * width, width, width, 1), Precision.INT8)  # fmt: skip
     return [filt, bias, rq]
 
 
@@ -1488,26 +1592,36 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
     out = layer.output
     kh, kw = layer.weight.shape[2:]
+    fold = _kh_fold(layer)
+    # with folded kernel rows the command sees one kernel row and no vertical stride
+    kernel = (1, kw) if fold > 1 else (kh, kw)
+    stride = (1, layer.stride[1]) if fold > 1 else layer.stride
+    ke_zero = (0 if fold > 1 else layer.dilation[0] - 1, layer.dilation[1] - 1)
     filt, bias, rq = em.io.coeffs
 
-    def compute(x: LT, acc: LT, y: LT | None, s: _Rows) -> LT:
-        assert y is not None
-        em.prog.add(
-            ConvOp, reads=[x.range, filt.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
-            res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
-            opd0_addr=x.addr(), opd0_shape=x.shape[1:], opd0_prec=Precision.INT8,
-            opd0_sign=src.signed, opd1_addr=filt.addr(), kernel=(kh, kw), opd1_sign=True,
-            opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True, pad=_pads(layer, s),
-            stride=layer.stride, ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1),
-        )  # fmt: skip
-        em.ar(ArEu.ADDS, acc, Precision.INT32,
-              [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
-              free={0: (0, 1, 0, 0)})  # fmt: skip
-        em.rq1(y, acc, True, out.signed, params=rq)
-        _clamp(em, y, out, layer.relu, layer.limit)
-        return y
+    chunks = _oc_chunks(layer)
 
-    _emit_windowed(em, layer, arena, (kh, kw), layer.stride, layer.dilation, 4, compute)
+    def compute(x: LT, acc_all: LT, y_all: LT | None, s: _Rows) -> LT:
+        assert y_all is not None
+        for c0, c1 in chunks:
+            acc, y = _chan_view(acc_all, c0, c1), _chan_view(y_all, c0, c1)
+            f, b, r = _chan_view(filt, c0, c1), _chan_view(bias, c0, c1), _chan_view(rq, c0, c1)
+            em.prog.add(
+                ConvOp, reads=[x.range, f.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
+                res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
+                opd0_addr=x.addr(), opd0_shape=x.shape[1:], opd0_prec=Precision.INT8,
+                opd0_sign=src.signed, opd1_addr=f.addr(), kernel=kernel, opd1_sign=True,
+                opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True,
+                pad=_pads(layer, s), stride=stride, ke_zero=ke_zero,
+            )  # fmt: skip
+            em.ar(ArEu.ADDS, acc, Precision.INT32,
+                  [(b, Precision.INT32, True), (acc, Precision.INT32, True)],
+                  free={0: (0, 1, 0, 0)})  # fmt: skip
+            em.rq1(y, acc, True, out.signed, params=r)
+            _clamp(em, y, out, layer.relu, layer.limit)
+        return y_all
+
+    _emit_windowed(em, layer, arena, (kh, kw), layer.stride, layer.dilation, 4, compute, fold)
 
 
 def _coeffs_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> list[LT]:
