@@ -17,6 +17,7 @@ _PASS_CLASSES: dict[str, tuple[str, str]] = {
     "lower-to-tpu": ("lower_to_tpu", "LowerToTpuPass"),
     "assign-gmem": ("assign_gmem", "AssignGmemPass"),
     "lower-to-bm1684x": ("lower_to_bm1684x", "LowerToBm1684xPass"),
+    "layer-group": ("layer_group", "LayerGroupPass"),
     "lower-int8-to-bm1684x": ("lowering.int8", "LowerInt8ToBm1684xPass"),
     "top-infer-shapes": ("top_infer_shapes", "TopInferShapesPass"),
 }

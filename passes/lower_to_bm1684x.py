@@ -26,11 +26,13 @@ whose sync ids come from `nntc.passes.lowering.program`. The cmd_group carries t
 layer map (which commands belong to which ONNX node) as the JSON string attribute
 `nntc.layers`.
 
-With `layer-group=true` (`nntc.passes.layer_group`), runs of consecutive layers whose whole
-working set fits one half of local memory become one unit: their weights are prefetched
-together, and a result only read inside the group stays in local memory (no store, no
-reload). Same emitter, same program; it is off by default until it has been run on every
-acceptance net.
+With `layer-group=true` (`nntc.passes.layer_group`), runs of consecutive layers become one
+unit, a layer group: their weights are prefetched together and stay resident, a result only
+read inside the group stays in local memory (no store, no reload), and a group that does not
+fit runs slice by slice (N and H, halos recomputed), software-pipelined. The `layer-group`
+pass makes the same choice ahead of time and records it as `tpu.group` ops, which this pass
+runs as given (whether or not `layer-group=true`). Each group's decision is recorded on the
+cmd_group as the JSON attribute `nntc.groups`.
 """
 
 from __future__ import annotations
@@ -70,8 +72,7 @@ from nntc.dialects.bm1684x import (
     StageOp,
 )
 from nntc.passes.assign_gmem import gmem_addr, gmem_stats, tensor_bytes
-from nntc.passes.layer_group import Group, plan_group
-from nntc.passes.lower_to_tpu import location_of
+from nntc.passes.layer_group import GroupPlan, group_plan_of, grow_group, op_name, resolve_addr
 from nntc.passes.lowering.deconv import plan_deconv
 from nntc.passes.lowering.layers import (
     CannotLower,
@@ -90,13 +91,16 @@ from nntc.passes.lowering.layers import (
 )
 from nntc.passes.lowering.lmem import Arena, LmemOverflow
 from nntc.passes.lowering.movement import MOVE_OPS, plan_move
-from nntc.passes.lowering.program import Program
+from nntc.passes.lowering.program import LayerSpan, Program
 from nntc.passes.lowering.unary import FUNCTION_OPS, plan_function
 from nntc.targets.bm1684x import chip
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 LAYERS_ATTR = "nntc.layers"
 """cmd_group attribute: the simulator's layer map (`simulator/layers.py`) as JSON."""
+GROUPS_ATTR = "nntc.groups"
+"""cmd_group attribute, where there are layer groups: each group's decision as JSON, its
+members, `n_slices`, `h_slices`, estimated cost and saving in cycles."""
 
 ARENA_BYTES = chip.LMEM_BYTES_PER_LANE // 2
 """Each layer gets half of every lane, alternating, so that the next layer's weights can be
@@ -156,26 +160,6 @@ def make_plan(op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue],
     raise CannotLower(f"no BM1684X code generation for '{op.name}' yet")
 
 
-def _grow_group(ops: list[tuple[Operation, str]], start: int, arena: Arena) -> Group | None:
-    """The greedy choice of `nntc.passes.layer_group`: of the groups starting at `start` that
-    plan (every shorter one planning too), the one with the largest estimated saving, the
-    shortest on ties; None when none saves anything (the op is then planned alone)."""
-    best: Group | None = None
-    for end in range(start + 2, len(ops) + 1):
-        members = ops[start:end]
-        if not all(o.dialect_name() == "tpu" for o, _ in members):
-            break
-        candidate = plan_group(
-            [o for o, _ in members], [n for _, n in members], Arena(arena.base, arena.size),
-            gmem_addr,
-        )  # fmt: skip
-        if candidate is None:
-            break
-        if candidate.saved_cycles > (0 if best is None else best.saved_cycles):
-            best = candidate
-    return best
-
-
 def _the_function(module: ModuleOp) -> func.FuncOp:
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(funcs) != 1:
@@ -204,7 +188,7 @@ def _io_tensor(cls: type[InputTensorOp] | type[OutputTensorOp], name: str, value
             "tensor_name": StringAttr(name),
             "dtype": StringAttr("float32"),
             "shape": DenseArrayBase.from_list(i64, list(ty.get_shape())),
-            "device_addr": _i64(gmem_addr(value)),
+            "device_addr": _i64(resolve_addr(value)),
             "size": _i64(tensor_bytes(ty)),
             "mem_type": _i64(1),
         }
@@ -248,33 +232,45 @@ class LowerToBm1684xPass(ModulePass):
         store = weight_store_of(op)
         net = self.net or fn.sym_name.data
 
-        ops: list[tuple[Operation, str]] = []
-        for index, o in enumerate(fn.body.block.ops):
-            if isinstance(o, top.WeightOp | func.ReturnOp):
-                continue
-            name = location_of(o)
-            if name == "unknown":
-                name = f"{o.name}#{index}"
-            ops.append((o, name))
+        ops: list[tuple[Operation, str]] = [
+            (o, op_name(o, index))
+            for index, o in enumerate(fn.body.block.ops)
+            if not isinstance(o, top.WeightOp | func.ReturnOp)
+        ]
 
         units: list[list[LayerPlan]] = []
+        groups: list[GroupPlan] = []
+        alone: dict[int, int | None] = {}
         problems: list[str] = []
         lmem_layers = 0
         i = 0
         while i < len(ops):
             o, name = ops[i]
             arena = Arena((lmem_layers % 2) * ARENA_BYTES, ARENA_BYTES)
+            if isinstance(o, tpu.GroupOp):
+                try:
+                    grouped = group_plan_of(o, (arena.base, arena.size), resolve_addr)
+                except DiagnosticException as why:
+                    problems.append(f"  {why}")
+                    i += 1
+                    continue
+                units.append([grouped])
+                groups.append(grouped)
+                lmem_layers += 1
+                i += 1
+                continue
             if self.layer_group:
-                best = _grow_group(ops, i, arena)
+                best = grow_group(ops, i, (arena.base, arena.size), alone)
                 if best is not None:
-                    units.append(best.plans)
+                    units.append([best])
+                    groups.append(best)
                     lmem_layers += 1
-                    i += len(best.plans)
+                    i += len(best.members)
                     continue
             try:
                 if o.dialect_name() != "tpu":
                     raise CannotLower(f"expected a tpu op, got '{o.name}' (run lower-to-tpu)")
-                plan = make_plan(o, name, arena, gmem_addr)
+                plan = make_plan(o, name, arena, resolve_addr)
             except (CannotLower, LmemOverflow) as why:
                 problems.append(f'  {o.name} at loc("{name}"): {why}')
                 i += 1
@@ -290,7 +286,13 @@ class LowerToBm1684xPass(ModulePass):
 
         prog = Program()
         em = Emitter(prog)
-        spans = [[prog.new_layer(p.name) for p in unit] for unit in units]
+        spans: list[list[LayerSpan]] = []
+        for unit in units:
+            spans.append([])
+            for p in unit:
+                if isinstance(p, GroupPlan):
+                    p.spans = [prog.new_layer(name) for name in p.names]
+                spans[-1].append(p.spans[0] if isinstance(p, GroupPlan) else prog.new_layer(p.name))
         prefetched: set[int] = set()
 
         def prefetch(j: int) -> Callable[[], None]:
@@ -320,6 +322,8 @@ class LowerToBm1684xPass(ModulePass):
                 em.flush_prefetch()
         group = prog.finish()
         group.attributes[LAYERS_ATTR] = StringAttr(json.dumps(prog.layer_map()))
+        if groups:
+            group.attributes[GROUPS_ATTR] = StringAttr(json.dumps([g.summary() for g in groups]))
 
         blob, locations = _coeff_blob(fn, store, stats["coeff_size"])
         coeff_name = f"{net}.coeff"
@@ -361,4 +365,4 @@ class LowerToBm1684xPass(ModulePass):
         op.body.block.add_op(model)
 
 
-__all__ = ["LAYERS_ATTR", "LowerToBm1684xPass", "make_plan"]
+__all__ = ["GROUPS_ATTR", "LAYERS_ATTR", "LowerToBm1684xPass", "make_plan"]

@@ -105,3 +105,63 @@ class Arena:
             )
         self.top = off + need
         return LTensor(off, shape, compact)
+
+
+def banks(off: int, nbytes: int) -> frozenset[int]:
+    """The LMEM banks (`chip.LMEM_BANK_BYTES` each) the per-lane bytes [off, off + nbytes)
+    touch."""
+    if nbytes <= 0:
+        return frozenset()
+    first, last = off // chip.LMEM_BANK_BYTES, (off + nbytes - 1) // chip.LMEM_BANK_BYTES
+    return frozenset(range(first, last + 1))
+
+
+class LiveArena(Arena):
+    """An arena whose buffers have lifetimes: steps [first, last] of a layer group.
+
+    A buffer may take the bytes of buffers whose lifetimes do not meet its own (first fit,
+    lowest offset). Bank-aware: given the banks its operands occupy, a result is placed where
+    it touches none of them when some free place allows it, else at the first free place. A
+    TIU command reading one bank while writing another need not share the bank's port between
+    its operand fetch and its result write-back, which is why the choice is made at all."""
+
+    def __init__(self, base: int, size: int) -> None:
+        super().__init__(base, size)
+        self.placed: list[tuple[int, int, int, int]] = []
+        """(start, end, first step, last step) of every buffer."""
+
+    def alloc(self, shape: Shape4, compact: bool = False) -> LTensor:
+        """A buffer live for the whole group."""
+        return self.alloc_live(shape, compact, 0, 1 << 30)
+
+    def alloc_live(
+        self,
+        shape: Shape4,
+        compact: bool,
+        first: int,
+        last: int,
+        avoid: frozenset[int] = frozenset(),
+    ) -> LTensor:
+        need = size_per_lane(shape, compact)
+        busy = sorted((s, e) for s, e, f, la in self.placed if not (la < first or last < f))
+        end = self.base + self.size
+        starts = {align_up(self.base, self.ALIGN)} | {align_up(e, self.ALIGN) for _, e in busy}
+        if avoid:
+            starts |= {b * chip.LMEM_BANK_BYTES for b in range(chip.LMEM_BANKS)}
+        free = [
+            off
+            for off in sorted(starts)
+            if self.base <= off
+            and off + need <= end
+            and not any(off < e and s < off + need for s, e in busy)
+        ]
+        if not free:
+            raise LmemOverflow(
+                f"{need} bytes per lane do not fit beside the live buffers of the arena "
+                f"[{self.base:#x}, {end:#x})"
+            )
+        clear = [off for off in free if not banks(off, need) & avoid]
+        off = clear[0] if clear else free[0]
+        self.placed.append((off, off + need, first, last))
+        self.top = max(self.top, off + need)
+        return LTensor(off, shape, compact)
