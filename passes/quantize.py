@@ -1,4 +1,5 @@
-"""`quantize{mode=int8 asymmetric=false qtable=path round-mode=half_away_from_zero}`: top -> quant.
+"""`quantize{mode=int8 asymmetric=false qtable=path round-mode=half_away_from_zero target=bm1684x}`:
+top -> quant.
 
 The ops stay `top` ops; their tensors get quantized element types from the `calib` statistics
 that `import-calibration` attached (TPU-MLIR's rules for BM1684X):
@@ -17,7 +18,13 @@ that `import-calibration` attached (TPU-MLIR's rules for BM1684X):
 - max pooling and data movement (reshape, transpose, slice, split, pad, ...) keep the input's
   type; average pooling rescales to its own calibrated type.
 - sigmoid, tanh, silu, gelu, hardswish, exp, erf, ...: `quant.lut` with a 256-entry table that
-  holds f of every input value, quantized to the result type.
+  holds f of every input value, quantized to the result type. A mul, add or sub by a
+  one-element constant is such a function too, and so is a chain of them: `a * hardswish(x) + b`
+  (PP-LCNet's learnable affine after each activation) is one table, rounded once.
+- `target=bm1684x` (default): an op that has an INT8 rule but that INT8 code generation cannot
+  run (`int8_codegen_gap`: mul of two tensors, broadcasting add, deconv, ...) stays in float
+  unless the precision table marks it INT8, so that the net compiles; `target=reference` keeps
+  every INT8 rule (for the fake-quant reference alone).
 - softmax, log_softmax and layernorm (by default, in `float-mode`), anything the precision table
   marks F16/BF16/F32, and any op that cannot be quantized (no statistics, no INT8 rule) compute
   in float: `quant.dcast` (+ `arith.truncf` for f16/bf16) before, `arith.extf` + `quant.qcast`
@@ -87,6 +94,7 @@ SI32 = IntegerType(32, Signedness.SIGNED)
 
 FLOAT_TYPES: dict[str, Attribute] = {"F32": f32, "F16": f16, "BF16": bf16}
 MODES: dict[str, str] = {"int8": "INT8", "f16": "F16", "bf16": "BF16", "f32": "F32"}
+TARGETS: tuple[str, ...] = ("bm1684x", "reference")
 
 FLOAT_BY_DEFAULT: tuple[type[Operation], ...] = (top.SoftmaxOp, top.LogSoftmaxOp, top.LayerNormOp)
 """Ops kept in float (`float-mode`) unless the precision table says otherwise."""
@@ -314,6 +322,26 @@ def _with_element(value: SSAValue, element: Attribute) -> TensorType:
     return TensorType(element, ty.get_shape())
 
 
+def _scalar_operand(op: Operation) -> int | None:
+    """For a mul/add/sub of a tensor and a one-element constant: the tensor operand's index.
+
+    Such an op is an elementwise function of one tensor (a table lookup in INT8)."""
+    if not isinstance(op, top.MulOp | top.AddOp | top.SubOp) or len(op.operands) != 2:
+        return None
+    if isinstance(op, top.AddOp) and op.coeff is not None:
+        return None
+    constants = [
+        isinstance(v.owner, top.WeightOp) and math.prod(v.type.get_shape()) == 1  # type: ignore[attr-defined]
+        for v in op.operands
+    ]
+    if constants.count(True) != 1:
+        return None
+    index = constants.index(False)
+    if op.operands[index].type.get_shape() != op.results[0].type.get_shape():  # type: ignore[attr-defined]
+        return None
+    return index
+
+
 def _float_width(t: Attribute) -> int:
     return 32 if isinstance(t, Float32Type) else 16
 
@@ -333,9 +361,14 @@ class _Quantizer:
     asymmetric: bool
     round_mode: str
     qtable: Mapping[str, str]
+    target: str = "bm1684x"
     casts: dict[tuple[SSAValue, Attribute], SSAValue] = field(default_factory=dict)
     done: set[Operation] = field(default_factory=set)
     used_names: set[str] = field(default_factory=set)
+    kept_float: dict[str, str] = field(default_factory=dict)
+    narrowed: dict[SSAValue, CalibrationAttr | None] = field(default_factory=dict)
+    """`calib_of`'s answers: decided once, before the readers become `quant.lut`s."""
+    """Op name -> why it stays in float although the default precision is INT8."""
 
     # --- types --------------------------------------------------------------------------------
 
@@ -343,10 +376,49 @@ class _Quantizer:
         """The INT8 type a value has or would get from its statistics."""
         if (qtype := _qtype_of(value)) is not None:
             return qtype
-        calib = _calib(value)
+        calib = self.calib_of(value)
         if calib is None:
             raise _Unsupported(f"no calibration for the producer of {value.name_hint or 'a value'}")
         return activation_type(calib, asymmetric=self.asymmetric, non_negative=_non_negative(value))
+
+    def calib_of(self, value: SSAValue) -> CalibrationAttr | None:
+        """`value`'s statistics, its range narrowed to where the tables that read it are not
+        flat: a sigmoid's input beyond +-6.3 gives 0 or 1 in u8 anyway, and the 8-bit steps
+        are better spent where it changes (a detector's logits reach +-130)."""
+        if value not in self.narrowed:
+            self.narrowed[value] = self._narrowed_calib(value)
+        return self.narrowed[value]
+
+    def _narrowed_calib(self, value: SSAValue) -> CalibrationAttr | None:
+        calib = _calib(value)
+        if calib is None or not value.uses or self.asymmetric:
+            return calib
+        reach = 0.0
+        for use in value.uses:
+            user = use.operation
+            if not isinstance(user, LUT_OPS) or self.precision(user)[0] != "INT8":
+                return calib
+            if (user_calib := _calib(user.results[0])) is None:
+                return calib
+            out_t = activation_type(user_calib, non_negative=_non_negative(user.results[0]))
+            reach = max(reach, self.table_reach(user, calib.threshold, out_t.scale / 2.0))
+        if not 0.0 < reach < 0.9 * calib.threshold:
+            return calib  # a few percent of resolution is not worth a type unlike the stats
+        return CalibrationAttr(reach, max(calib.min, -reach), min(calib.max, reach))
+
+    def table_reach(self, op: Operation, threshold: float, tolerance: float) -> float:
+        """The smallest t <= threshold such that `op`'s function on [-threshold, threshold]
+        stays within `tolerance` of its end values outside [-t, t]."""
+        x = np.linspace(-threshold, threshold, 4097, dtype=np.float32)
+        y = np.asarray(self.interpreter.run_op(op, (x,))[0], np.float64).reshape(-1)
+        if y.shape != x.shape or not np.all(np.isfinite(y)):
+            return threshold
+        moving = (np.abs(y - y[0]) > tolerance) & (np.abs(y - y[-1]) > tolerance)
+        if not moving.any():
+            return threshold
+        step = float(x[1] - x[0])
+        inside = float(np.abs(x[moving]).max()) + step
+        return threshold if inside >= threshold - step else inside
 
     def value_range(self, value: SSAValue) -> tuple[float, float, float]:
         """(min, max, threshold) of a value, from statistics, its type or its weight values."""
@@ -477,7 +549,9 @@ class _Quantizer:
 
     def to_int8(self, op: Operation, rewriter: PatternRewriter) -> None:
         """Quantize `op` or raise `_Unsupported` (then it stays float)."""
-        if isinstance(op, top.ConvOp | top.DeconvOp | top.MatMulOp):
+        if isinstance(op, LUT_OPS) or _scalar_operand(op) is not None:
+            self.lookup_table(op, rewriter)
+        elif isinstance(op, top.ConvOp | top.DeconvOp | top.MatMulOp):
             self.weighted(op, rewriter)
         elif isinstance(op, top.AddOp | top.SubOp):
             self.common_input_type(op, rewriter)
@@ -503,13 +577,11 @@ class _Quantizer:
                 raise _Unsupported("a per-axis quantized input")
             op.operands = [source, *op.operands[1:]]
             self.set_result_types(op, [in_t] * len(op.results), rewriter)
-        elif isinstance(op, LUT_OPS):
-            self.lookup_table(op, rewriter)
         else:
             raise _Unsupported(f"no INT8 rule for '{op.name}'")
 
     def output_type(self, op: Operation) -> QuantizedType:
-        calib = _calib(op.results[0])
+        calib = self.calib_of(op.results[0])
         if calib is None:
             raise _Unsupported(f"no calibration for '{op.name}'")
         return activation_type(
@@ -580,28 +652,76 @@ class _Quantizer:
         op.operands = [self.convert(v, common, rewriter) for v in op.inputs]
         self.set_result_types(op, [out_t], rewriter)
 
+    def elementwise_fn(self, op: Operation) -> tuple[int, Callable[[np.ndarray], np.ndarray]]:
+        """(index of the tensor operand, f32 function of it) of a table-lookup op."""
+        index = _scalar_operand(op)
+        if index is None:
+            return 0, lambda x: self.interpreter.run_op(op, (x.astype(np.float32),))[0]
+        const = weight_value(op.operands[1 - index].owner, self.store)  # type: ignore[arg-type]
+        const = np.asarray(const, np.float32).reshape(1)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            args = [const, x.astype(np.float32)] if index == 1 else [x.astype(np.float32), const]
+            return np.asarray(self.interpreter.run_op(op, tuple(args))[0]).reshape(x.shape)
+
+        return index, fn
+
+    def table_chain(self, op: Operation) -> list[Operation]:
+        """`op` and the one-element-constant muls/adds/subs that follow it, one use each, that
+        compose with it into one table (each rounding to 8 bits would lose precision)."""
+        chain = [op]
+        while len(uses := list(chain[-1].results[0].uses)) == 1:
+            user = uses[0].operation
+            index = _scalar_operand(user)
+            if (
+                index is None
+                or user.parent is not op.parent
+                or user.operands[index] is not chain[-1].results[0]
+                or _calib(user.results[0]) is None
+                or self.precision(user)[0] != "INT8"
+            ):
+                break
+            chain.append(user)
+        return chain
+
     def lookup_table(self, op: Operation, rewriter: PatternRewriter) -> None:
-        source = self.convert(op.operands[0], self.act_type(op.operands[0]), rewriter)
+        index, first_fn = self.elementwise_fn(op)
+        source = self.convert(op.operands[index], self.act_type(op.operands[index]), rewriter)
         in_t = _qtype_of(source)
         if not isinstance(in_t, UniformQuantType) or in_t.storage_width != 8:
             raise _Unsupported(f"a table lookup needs a per-tensor 8-bit input, got {in_t}")
-        out_t = self.output_type(op)
+        chain = self.table_chain(op)
+        last = chain[-1]
+        out_t = self.output_type(last)
+        fns = [first_fn, *(self.elementwise_fn(o)[1] for o in chain[1:])]
 
         def fn(x: np.ndarray) -> np.ndarray:
-            return np.asarray(self.interpreter.run_op(op, (x.astype(np.float32),))[0])
+            for f in fns:
+                x = np.asarray(f(x), np.float32)
+            return x
 
         table = lut_table(fn, in_t, out_t, self.round_mode)
-        name = self.store.unique_name(f"{_location_name(op) or op.name.replace('.', '_')}_lut")
+        name = self.store.unique_name(f"{_location_name(last) or last.name.replace('.', '_')}_lut")
         self.store[name] = table
-        weight = top.WeightOp(name, TensorType(out_t, [256]), location=op.location)
-        rewriter.insert(weight, InsertPoint.before(op))
+        weight = top.WeightOp(name, TensorType(out_t, [256]), location=last.location)
+        rewriter.insert(weight, InsertPoint.before(last))
         lut = quant.LutOp(source, weight)
-        lut.location = op.location
-        lut.attributes.update(op.attributes)
-        rewriter.replace(op, lut)
-        self.done.update((weight, lut))
+        lut.location = last.location
+        lut.attributes.update(last.attributes)
+        self.done.update((weight, lut, *chain))
+        rewriter.replace(last, lut)
+        for folded in reversed(chain[:-1]):
+            rewriter.erase(folded)
 
     # --- driver -------------------------------------------------------------------------------
+
+    def codegen_gap(self, op: Operation) -> str | None:
+        """Why the target's INT8 code generation cannot run `op` (None: it can, or no target)."""
+        if self.target != "bm1684x" or isinstance(op, LUT_OPS) or _scalar_operand(op) is not None:
+            return None  # tables: `quant.lut`
+        from nntc.passes.lowering.int8 import int8_codegen_gap
+
+        return int8_codegen_gap(op)
 
     def visit(self, op: Operation, rewriter: PatternRewriter) -> None:
         if op in self.done:
@@ -622,6 +742,9 @@ class _Quantizer:
             # results change only when the op itself is processed: an earlier run did it
             return
         precision, chosen = self.precision(op)
+        if precision == "INT8" and not chosen and (reason := self.codegen_gap(op)) is not None:
+            self.kept_float[_location_name(op) or op.name] = reason
+            precision = "F32"
         if precision == "INT8":
             try:
                 self.to_int8(op, rewriter)
@@ -671,6 +794,9 @@ class QuantizePass(ModulePass):
     quiet: bool = False
     """Do not warn about precision table entries that name no op."""
 
+    target: str = "bm1684x"
+    """bm1684x: ops its INT8 code generation cannot run stay in float; reference: none do."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.mode not in MODES:
             raise PassFailedException(
@@ -679,6 +805,10 @@ class QuantizePass(ModulePass):
         if self.float_mode not in MODES or self.float_mode == "int8":
             raise PassFailedException(
                 f"unknown float-mode '{self.float_mode}', expected one of f32, f16, bf16"
+            )
+        if self.target not in TARGETS:
+            raise PassFailedException(
+                f"unknown quantize target '{self.target}', expected one of {', '.join(TARGETS)}"
             )
         if self.round_mode not in ROUND_MODES:
             raise PassFailedException(
@@ -699,6 +829,7 @@ class QuantizePass(ModulePass):
             round_mode=self.round_mode,
             float_mode=self.float_mode,
             quiet=self.quiet,
+            target=self.target,
         )
 
 
@@ -711,8 +842,13 @@ def quantize_module(
     round_mode: str = "half_away_from_zero",
     float_mode: str = "f32",
     quiet: bool = True,
+    target: str = "bm1684x",
+    kept_float: dict[str, str] | None = None,
 ) -> list[str]:
-    """Quantize `module` in place (see the module docstring); returns the warnings."""
+    """Quantize `module` in place (see the module docstring); returns the warnings.
+
+    `kept_float`, when given, receives the ops left in float because `target`'s INT8 code
+    generation cannot run them: op name -> reason."""
     from nntc.targets.reference.interpreter import TopFunctions
 
     store = weight_store_of(module)
@@ -726,6 +862,7 @@ def quantize_module(
         asymmetric=asymmetric,
         round_mode=round_mode,
         qtable=qtable or {},
+        target=target,
     )
     PatternRewriteWalker(
         GreedyRewritePatternApplier([QuantizeOp(quantizer)], dce_enabled=False),
@@ -736,6 +873,8 @@ def quantize_module(
             weight.detach()
             weight.erase()
     module.attributes[ROUND_MODE_ATTR] = StringAttr(round_mode)
+    if kept_float is not None:
+        kept_float.update(quantizer.kept_float)
     for candidate in module.walk():
         try:
             check_quantized_op(candidate)
@@ -754,13 +893,36 @@ def quantize_module(
     return warnings
 
 
+def kept_in_float(module: ModuleOp, qtable: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The float top ops of a quantized `module` that the precision table does not name, with
+    why each is float: op name -> reason (for nntc-cali's report)."""
+    from nntc.passes.lowering.int8 import int8_codegen_gap
+
+    reasons: dict[str, str] = {}
+    for op in module.walk():
+        if op.dialect_name() != "top" or isinstance(op, top.InputOp | top.WeightOp):
+            continue
+        name = _location_name(op) or op.name
+        if name in (qtable or {}) or not op.results:
+            continue
+        if any(_qtype_of(r) is not None for r in op.results):
+            continue
+        if isinstance(op, FLOAT_BY_DEFAULT):
+            reasons[name] = "kept in float by default (float-mode)"
+        else:
+            reasons[name] = int8_codegen_gap(op) or "no INT8 rule or no calibration"
+    return reasons
+
+
 __all__ = [
     "FLOAT_BY_DEFAULT",
     "LUT_OPS",
     "SCALE_PRESERVING",
+    "TARGETS",
     "QuantizePass",
     "activation_type",
     "check_quantized_op",
+    "kept_in_float",
     "lut_inputs",
     "lut_table",
     "quantize_bias",

@@ -3,7 +3,7 @@
 // 5.08 / 127); its result has its own calibrated type. Concat requantizes every input to its
 // result's type, so that it only copies bytes. A float value goes straight to the type a
 // consumer needs (one `quant.qcast`, no requant).
-// RUN: nntc-opt %s -p quantize -o %t.mlir
+// RUN: nntc-opt %s -p 'quantize{target=reference}' -o %t.mlir
 // RUN: filecheck %s < %t.mlir
 
 func.func @main(%arg0: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x12xf32>) {

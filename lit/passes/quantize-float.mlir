@@ -7,10 +7,10 @@
 // RUN: echo "conv F16   # keep the first layer precise" > %t.qtable
 // RUN: echo "mid BF16" >> %t.qtable
 // RUN: echo "nowhere INT8" >> %t.qtable
-// RUN: nntc-opt %s -p 'quantize{qtable="%t.qtable"}' -o %t.mlir 2> %t.err
+// RUN: nntc-opt %s -p 'quantize{qtable="%t.qtable" target=reference}' -o %t.mlir 2> %t.err
 // RUN: filecheck %s < %t.mlir
 // RUN: filecheck %s --check-prefix=WARN < %t.err
-// RUN: nntc-opt %s -p 'quantize{float-mode=f16}' -o %t.f16.mlir
+// RUN: nntc-opt %s -p 'quantize{float-mode=f16 target=reference}' -o %t.f16.mlir
 // RUN: filecheck %s --check-prefix=F16 < %t.f16.mlir
 
 func.func @main(%arg0: tensor<1x2x2x2xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {

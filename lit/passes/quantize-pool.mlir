@@ -2,7 +2,7 @@
 // type (they select or move values, so their own statistics are not used); average pooling
 // rescales to its own calibrated type, or keeps the input's type without statistics (an
 // average stays within the input's range).
-// RUN: nntc-opt %s -p quantize -o %t.mlir
+// RUN: nntc-opt %s -p 'quantize{target=reference}' -o %t.mlir
 // RUN: filecheck %s < %t.mlir
 
 func.func @main(%arg0: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x1x1xf32>, tensor<8x1xf32>) {

@@ -2,7 +2,7 @@
 // u8 with scale = threshold / 255 (twice the resolution of i8 with threshold / 127), whatever
 // min the statistics report; so is any tensor whose calibrated min is >= 0. A standalone
 // top.relu keeps its input's type.
-// RUN: nntc-opt %s -p quantize -o %t.mlir
+// RUN: nntc-opt %s -p 'quantize{target=reference}' -o %t.mlir
 // RUN: filecheck %s < %t.mlir
 
 func.func @main(%arg0: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
