@@ -849,8 +849,8 @@ ROUND_MODES: tuple[str, ...] = get_args(RoundMode)
 
 
 def _round(x: np.ndarray, mode: str) -> np.ndarray:
-    # Ties are detected on the exact fractional part (`x - floor(x)` is exact in binary floating
-    # point), not with `floor(x + 0.5)`, which rounds 0.49999999999999994 up.
+    # Ties are detected on the exact fractional part, not with `floor(x + 0.5)`, which rounds
+    # 0.49999999999999994 up.
     if mode == "half_to_even":
         return np.rint(x)
     if mode == "toward_zero":
@@ -862,12 +862,13 @@ def _round(x: np.ndarray, mode: str) -> np.ndarray:
     if mode == "half_away_from_zero":
         whole = np.trunc(x)
         return whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0.0)
-    floor = np.floor(x)
-    frac = x - floor
+    # `x - trunc(x)` is exact; `x - floor(x)` is not for tiny negative x (1 - 2^-54 rounds)
+    whole = np.trunc(x)
+    frac = x - whole
     if mode == "half_up":
-        return floor + (frac >= 0.5)
+        return whole + (frac >= 0.5) - (frac < -0.5)
     if mode == "half_down":
-        return floor + (frac > 0.5)
+        return whole + (frac > 0.5) - (frac <= -0.5)
     raise ValueError(f"unknown rounding mode '{mode}', expected one of {', '.join(ROUND_MODES)}")
 
 
@@ -887,13 +888,28 @@ def quantize(
         raise ValueError(
             f"unknown rounding mode '{round_mode}', expected one of {', '.join(ROUND_MODES)}"
         )
-    x = np.asarray(array, dtype=np.float64)
-    if np.isnan(x).any():
+    x = np.asarray(array)
+    if x.dtype.kind not in "fiub":
+        x = np.asarray(x, dtype=np.float64)
+    if x.dtype.kind == "f" and np.isnan(x).any():
         raise ValueError("cannot quantize NaN")
     _check_axis_size(x.shape, qtype)
+    zero_points = qtype.zero_points_for(x.ndim)
     with np.errstate(over="ignore", invalid="ignore"):
-        q = _round(x / qtype.scales_for(x.ndim), round_mode) + qtype.zero_points_for(x.ndim)
-    return np.clip(q, qtype.storage_min, qtype.storage_max).astype(qtype.storage_dtype)
+        # the division widens to float64 in the same pass (no float64 copy of `x` first)
+        scaled = np.divide(x, qtype.scales_for(x.ndim), dtype=np.float64)
+        if round_mode == "half_away_from_zero":
+            # `_round`'s rule computed in place, on the hot path of the quantizer and the
+            # fake-quant reference: the tie test on the exact fractional part, as there
+            q = np.trunc(scaled)
+            frac = np.subtract(scaled, q, out=scaled)
+            q += frac >= 0.5
+            q -= frac <= -0.5
+        else:
+            q = _round(scaled, round_mode)
+        if np.any(zero_points):
+            q += zero_points
+    return np.clip(q, qtype.storage_min, qtype.storage_max, out=q).astype(qtype.storage_dtype)
 
 
 def dequantize(array: npt.ArrayLike, qtype: QuantizedType) -> np.ndarray:
@@ -906,8 +922,11 @@ def dequantize(array: npt.ArrayLike, qtype: QuantizedType) -> np.ndarray:
     if not np.issubdtype(q.dtype, np.integer):
         raise TypeError(f"expected an integer array to dequantize, got dtype {q.dtype}")
     _check_axis_size(q.shape, qtype)
-    diff = q.astype(np.int64) - qtype.zero_points_for(q.ndim)
-    return (diff * qtype.scales_for(q.ndim)).astype(np.float32)
+    zero_points = qtype.zero_points_for(q.ndim)
+    if np.any(zero_points):
+        q = np.subtract(q, zero_points, dtype=np.int64)
+    # integers up to 32 bits convert to float64 exactly, inside the multiply's single pass
+    return np.multiply(q, qtype.scales_for(q.ndim), dtype=np.float64).astype(np.float32)
 
 
 def _check_axis_size(shape: tuple[int, ...], qtype: QuantizedType) -> None:

@@ -395,3 +395,23 @@ def test_all_zero_fp32_outputs_are_left_out_of_the_score() -> None:
     assert score.cosine == pytest.approx(expected) and score.min_cosine == pytest.approx(expected)
     with pytest.raises(ScoringError, match="all zero on every held-out sample"):
         score_outputs(ref[:1], got[:1])
+
+
+def test_reproducible_with_source_date_epoch(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs on the same inputs write byte-identical files (bmodel and table included)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    folders = []
+    for name in ("again1", "again2"):
+        outdir = workspace / name
+        code, _, err = run_cli(seed_flags(workspace, outdir), capsys)
+        assert code == 0, err
+        folders.append(outdir / "tiny_batch1")
+    files = sorted(p.name for p in folders[0].iterdir())
+    assert files == sorted(p.name for p in folders[1].iterdir())
+    assert "compilation.bmodel" in files and "tiny_cali_table" in files
+    for name in files:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+    table = (folders[0] / "tiny_cali_table").read_text()
+    assert "# genetated time: 2023-11-14 22:13:20\n" in table

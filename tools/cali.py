@@ -64,8 +64,14 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
 
-    from nntc.targets.calibration.search import Candidate, LayerStats, MixedPrecisionResult
+    from nntc.targets.calibration.search import (
+        Candidate,
+        LayerStats,
+        MixedPrecisionResult,
+        Score,
+    )
     from nntc.targets.calibration.statistics import TensorStatistics
+    from nntc.targets.reference.quant_functions import StoredValues
     from nntc.targets.weight_store import WeightStore
 
 PROG = "nntc-cali"
@@ -77,6 +83,8 @@ NO_CODEGEN_MESSAGE = (
     "INT8 code generation is not available yet for this net; wrote calibration results to {}"
 )
 DEFAULT_METHODS = ("max", "percentile", "kl", "mse")
+REFERENCE_DUMP_BUDGET = 1 << 29
+"""Bytes of FP32 tensors (every layer, all held-out samples) kept for the per-layer report."""
 
 
 class UserError(Exception):
@@ -161,7 +169,7 @@ class Bar:
 
     def close(self) -> None:
         seconds = time.perf_counter() - self.start
-        count = f"{self.done}/{self.total}" if self.total else str(self.done)
+        count = f"{self.done}/{self.total}" if self.total else str(self.done or "")
         line = f"{self.label:<12} {count:>9}  {seconds:7.2f} s"
         self.stream.write(f"\r\x1b[K{line}\n" if self.live else f"{line}\n")
         self.stream.flush()
@@ -373,30 +381,52 @@ def calibrate(p: Plan, args: argparse.Namespace, out: TextIO, err: TextIO) -> Ou
     from nntc.targets.calibration.statistics import collect_statistics
     from nntc.targets.reference.interpreter import run_module
 
+    bar = Bar(err, "import")
     module, store = _import(p)
+    bar.close()
     samples = _dataset(p, module, args.input_num, err)
     calibration, held_out = split(samples, args.holdout)
 
     bar = Bar(err, "statistics")
     statistics = collect_statistics(module, calibration, store=store, progress=bar)
     bar.close()
-    references = [run_module(module, s, store=store).outputs for s in held_out]
+    # the per-layer report compares every tensor with FP32 on the held-out samples: keep them
+    # from this run when they fit in memory, instead of running FP32 again for the report
+    keep = len(held_out) * _dump_bytes(module) <= REFERENCE_DUMP_BUDGET
+    bar = Bar(err, "references")
+    references: list[dict] = []
+    dumps: list[dict] = []
+    for index, sample in enumerate(held_out, start=1):
+        run = run_module(module, sample, store=store, dump_all=keep)
+        references.append(run.outputs)
+        dumps.append(run.all_values or {})
+        bar(index, len(held_out))
+    bar.close()
     _check_references(references)
 
     candidates = candidate_thresholds(statistics, p.methods)
     bar = Bar(err, "strategies")
     evaluated: dict[str, tuple[ModuleOp, Candidate]] = {}
+    # the best candidate's tensors so far (stored form), for the per-layer report
+    leader: tuple[str, Score, list[StoredValues]] | None = None
     for index, candidate in enumerate(candidates, start=1):
         if candidate.same_as is None:
             table = calibration_table(statistics, candidate)
-            quantized, candidate.score = evaluate(
-                module, store, table, p.qtable, held_out, references
+            stored: list[StoredValues] | None = [] if keep else None
+            quantized, score = evaluate(
+                module, store, table, p.qtable, held_out, references, stored
             )
+            candidate.score = score
             evaluated[candidate.name] = (quantized, candidate)
+            # strictly better, as `max` below keeps the first of equal candidates
+            if stored is not None and (leader is None or score.key() > leader[1].key()):
+                leader = (candidate.name, score, stored)
         bar(index, len(candidates))
     bar.close()
     best_name = max(evaluated, key=lambda n: evaluated[n][1].score.key())  # type: ignore[union-attr]
     best_module, best = evaluated[best_name]
+    best_values = leader[2] if leader is not None and leader[0] == best_name else None
+    del leader
     _print_candidates(candidates, best, p.net, out)
 
     bar = Bar(err, "precision")
@@ -412,11 +442,39 @@ def calibrate(p: Plan, args: argparse.Namespace, out: TextIO, err: TextIO) -> Ou
         p.expected_cos,
         start=(best_module, best.score),
         progress=bar,
+        reference_dumps=dumps if keep else None,
+        start_values=best_values,
     )
     bar.close()
-    report = layer_report(module, mixed.module, held_out, best.thresholds, store)
+    bar = Bar(err, "report")
+    report = layer_report(
+        module,
+        mixed.module,
+        held_out,
+        best.thresholds,
+        store,
+        dumps if keep else None,
+        best_values if mixed.module is best_module else None,
+    )
     _write(p, module, store, statistics, best, mixed, report, candidates, len(calibration), out)
+    bar.close()
     return Outcome(statistics, candidates, best, mixed, report, len(calibration), len(held_out))
+
+
+def _dump_bytes(module: ModuleOp) -> int:
+    """What `dump_all` keeps of one FP32 run of `module`: every op result but the weights'."""
+    from xdsl.dialects.builtin import TensorType
+
+    from nntc.dialects import top
+
+    total = 0
+    for op in module.walk():
+        if isinstance(op, top.WeightOp):
+            continue
+        for result in op.results:
+            if isinstance(result.type, TensorType):
+                total += 4 * math.prod(result.type.get_shape())
+    return total
 
 
 def _check_references(references: Sequence[dict]) -> None:
@@ -528,6 +586,11 @@ def _write(
         f", top-1 agreement {_fmt_score(score.top1, True)}; "
         f"{len([v for v in mixed.qtable.values() if v != 'INT8'])} layer(s) in float\n"
     )
+    from nntc.passes.quantize import kept_in_float
+
+    kept = kept_in_float(mixed.module, mixed.qtable)
+    header += f"# {len(kept)} layer(s) kept in float for INT8 code generation (not in the qtable)"
+    header += "".join(f"\n#   {name}: {why}" for name, why in kept.items()) + "\n"
     write_atomically(folder / f"{net}_layer_report.txt", header + _format_report(report))
     document = {
         "net": net,
@@ -557,6 +620,7 @@ def _write(
             for r in mixed.rounds
         ],
         "qtable": mixed.qtable,
+        "kept_in_float": kept,
         "layers": [
             {
                 "name": layer.name,
@@ -608,9 +672,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_FAILED
     try:
+        bar = Bar(sys.stderr, "codegen")
         why_not = write_int8_bmodel(
             outcome.mixed.module, p.net, p.result_dir / "compilation.bmodel"
         )
+        bar.close()
     except Exception as error:  # a bug in code generation: still one line unless --debug
         if args.debug:
             raise

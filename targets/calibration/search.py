@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
@@ -56,6 +57,9 @@ from nntc.targets.calibration.thresholds import (
     mse_errors,
 )
 from nntc.targets.weight_store import WeightStore, attach_weight_store
+
+if TYPE_CHECKING:
+    from nntc.targets.reference.quant_functions import StoredValues
 
 REFINE_MARGIN_DB = 1.0
 """Refinement replaces a threshold whose expected error is this much worse than the best."""
@@ -258,11 +262,21 @@ def quantized_module(
     return clone
 
 
-def run_outputs(module: ModuleOp, samples: Sequence[Inputs]) -> list[dict[str, np.ndarray]]:
-    """The fake-quant reference's outputs of a quantized module on each sample."""
-    from nntc.targets.reference.quant_functions import run_quant_module
+def run_outputs(
+    module: ModuleOp, samples: Sequence[Inputs], stored: list[StoredValues] | None = None
+) -> list[dict[str, np.ndarray]]:
+    """The fake-quant reference's outputs of a quantized module on each sample; when `stored`
+    is a list, it receives each sample's every tensor (`QuantRunner.run`'s `keep_stored`)."""
+    from nntc.targets.reference.quant_functions import QuantRunner
 
-    return [run_quant_module(module, sample).outputs for sample in samples]
+    runner = QuantRunner(module)
+    outputs = []
+    for sample in samples:
+        result = runner.run(sample, keep_stored=stored is not None)
+        outputs.append(result.outputs)
+        if stored is not None and result.stored is not None:
+            stored.append(result.stored)
+    return outputs
 
 
 def evaluate(
@@ -272,10 +286,12 @@ def evaluate(
     qtable: Mapping[str, str],
     samples: Sequence[Inputs],
     references: Sequence[Mapping[str, np.ndarray]],
+    stored: list[StoredValues] | None = None,
 ) -> tuple[ModuleOp, Score]:
-    """Quantize with `table` and `qtable`, run the held-out `samples`, score against FP32."""
+    """Quantize with `table` and `qtable`, run the held-out `samples`, score against FP32;
+    `stored` as in `run_outputs`."""
     quantized = quantized_module(module, store, table, qtable)
-    return quantized, score_outputs(references, run_outputs(quantized, samples))
+    return quantized, score_outputs(references, run_outputs(quantized, samples, stored))
 
 
 # --- the per-layer report ------------------------------------------------------------------------
@@ -315,15 +331,32 @@ def layer_report(
     samples: Sequence[Inputs],
     thresholds: Mapping[str, float] | None = None,
     store: WeightStore | None = None,
+    references: Sequence[Mapping[str, np.ndarray]] | None = None,
+    quantized_values: Sequence[StoredValues] | None = None,
 ) -> list[LayerStats]:
-    """Cosine and SQNR of every tensor, FP32 vs quantized, over all `samples` (program order)."""
-    from nntc.targets.reference.interpreter import run_module
-    from nntc.targets.reference.quant_functions import run_quant_module
+    """Cosine and SQNR of every tensor, FP32 vs quantized, over all `samples` (program order).
 
+    `references`, when given, are the FP32 module's `dump_all` values on `samples` (one mapping
+    per sample), and `quantized_values` the quantized module's tensors on them (`run_outputs`'
+    `stored`): each spares running that module again.
+    """
+    from nntc.targets.reference.interpreter import run_module
+    from nntc.targets.reference.quant_functions import QuantRunner
+
+    for given in (references, quantized_values):
+        if given is not None and len(given) != len(samples):
+            raise ValueError(f"{len(given)} sets of tensors for {len(samples)} samples")
+    runner = QuantRunner(quantized)
     sums: dict[str, list[float]] = {}  # name -> [x.y, x.x, y.y, (x-y)^2]
-    for sample in samples:
-        reference = run_module(fp32, sample, store=store, dump_all=True).all_values or {}
-        got = run_quant_module(quantized, sample, dump_all=True).all_values or {}
+    for index, sample in enumerate(samples):
+        if references is not None:
+            reference = references[index]
+        else:
+            reference = run_module(fp32, sample, store=store, dump_all=True).all_values or {}
+        if quantized_values is not None:
+            got = quantized_values[index].real()
+        else:
+            got = runner.run(sample, dump_all=True).all_values or {}
         for name, value in reference.items():
             if name not in got or got[name].shape != value.shape:
                 continue
@@ -406,15 +439,27 @@ def mixed_precision(
     expected_cosine: float,
     start: tuple[ModuleOp, Score] | None = None,
     progress: Progress | None = None,
+    reference_dumps: Sequence[Mapping[str, np.ndarray]] | None = None,
+    start_values: Sequence[StoredValues] | None = None,
 ) -> MixedPrecisionResult:
     """Move the most sensitive layers to F16 until the score's cosine reaches `expected_cosine`
-    (see the module docstring); `start` is the already evaluated (module, score) of `qtable`."""
+    (see the module docstring); `start` is the already evaluated (module, score) of `qtable`,
+    `reference_dumps` and `start_values` (the tensors of `start`'s module) as `layer_report`'s
+    `references` and `quantized_values`."""
     current = dict(qtable)
     quantized, score = start or evaluate(module, store, table, current, samples, references)
+    first = quantized
     result = MixedPrecisionResult(current, score, quantized)
     step = 1
     while score.cosine < expected_cosine:
-        report = layer_report(module, quantized, samples, store=store)
+        report = layer_report(
+            module,
+            quantized,
+            samples,
+            store=store,
+            references=reference_dumps,
+            quantized_values=start_values if quantized is first else None,
+        )
         ranked = [name for name, _ in sensitivity(module, report) if name not in current]
         if not ranked:
             result.met = False

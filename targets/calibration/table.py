@@ -109,6 +109,22 @@ def _version() -> str:
         return "nntc"
 
 
+def creation_time() -> str:
+    """Now, as TPU-MLIR's `str(datetime.now())` writes it; with `SOURCE_DATE_EPOCH` set
+    (reproducible builds) that instant in UTC instead, as the bmodel writer does."""
+    import datetime
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return str(datetime.datetime.now())
+    try:
+        instant = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a valid timestamp") from None
+    return str(instant.replace(tzinfo=None))
+
+
 def table_from_statistics(
     statistics: Mapping[str, TensorStatistics],
     thresholds: Mapping[str, float],
@@ -119,10 +135,8 @@ def table_from_statistics(
 ) -> CalibrationTable:
     """A table with one entry per tensor of `statistics`, in their order.
 
-    `time` defaults to now, in TPU-MLIR's `str(datetime.now())` form.
+    `time` defaults to now, in TPU-MLIR's `str(datetime.now())` form (`creation_time`).
     """
-    import datetime
-
     missing = [name for name in statistics if name not in thresholds]
     if missing:
         raise ValueError(f"no threshold for tensor(s) {missing}")
@@ -135,7 +149,7 @@ def table_from_statistics(
         entries,
         version=_version(),
         model=model,
-        time=time if time is not None else str(datetime.datetime.now()),
+        time=time if time is not None else creation_time(),
         methods=(method,),
         histogram_bins=None if first is None else first.bins,
         sample_count=None if first is None else first.samples,
@@ -294,6 +308,7 @@ __all__ = [
     "CalibrationTable",
     "CalibrationTableError",
     "TableEntry",
+    "creation_time",
     "format_calibration_table",
     "parse_calibration_table",
     "read_calibration_table",

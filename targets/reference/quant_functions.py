@@ -25,12 +25,19 @@ Wiring into `run_module` (`nntc.targets.reference.interpreter`): replace
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import BFloat16Type, Float16Type, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float16Type,
+    Float32Type,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
 from xdsl.interpreter import Interpreter, OpImplResult, PythonValues, impl, register_impls
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Attribute, Operation
@@ -83,7 +90,7 @@ def from_float(value: Any, type_: Attribute, round_mode: str) -> np.ndarray:
 
 
 def _is_plain(op: Operation) -> bool:
-    return all(str(_element(v.type)) == "f32" for v in (*op.operands, *op.results))
+    return all(isinstance(_element(v.type), Float32Type) for v in (*op.operands, *op.results))
 
 
 def _fake_quant(kernel: Callable[..., OpImplResult]) -> Callable[..., PythonValues]:
@@ -97,7 +104,12 @@ def _fake_quant(kernel: Callable[..., OpImplResult]) -> Callable[..., PythonValu
     ) -> PythonValues:
         if _is_plain(op):
             return kernel(self, interpreter, op, args).values
-        floats = tuple(to_float(a, v.type) for a, v in zip(args, op.operands, strict=True))
+        floats = tuple(
+            self.weight_float(a, v.type)
+            if isinstance(v.owner, top.WeightOp)
+            else to_float(a, v.type)
+            for a, v in zip(args, op.operands, strict=True)
+        )
         results = kernel(self, interpreter, op, floats).values
         return tuple(
             from_float(r, v.type, self.round_mode) for r, v in zip(results, op.results, strict=True)
@@ -111,6 +123,23 @@ class QuantFunctions(TopFunctions):
     """`TopFunctions` plus the quant ops and fake-quant semantics for quantized top ops."""
 
     round_mode: str = DEFAULT_ROUND_MODE
+    _weight_floats: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def weight_float(self, value: Any, type_: Attribute) -> np.ndarray:
+        """`to_float` of a weight, computed once per stored array: a weight's real values are
+        the same on every run, and dequantizing the weights of a net on every sample would cost
+        more than its convolutions' im2col."""
+        entry = self._weight_floats.get(id(value))
+        # the entry keeps its source alive, so an equal id is the same array
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        result = to_float(value, type_)
+        if result is not value:
+            result.flags.writeable = False  # shared by every run: a kernel must not write it
+        self._weight_floats[id(value)] = (value, result)
+        return result
 
     @impl(quant.QuantizeCastOp)
     def run_qcast(self, interpreter: Interpreter, op: quant.QuantizeCastOp, args: PythonValues):
@@ -166,6 +195,76 @@ def reference_functions(module: ModuleOp, store: WeightStore) -> QuantFunctions:
     return QuantFunctions(store, round_mode=module_round_mode(module))
 
 
+class QuantRunner:
+    """Runs one quant-level module on many inputs, sharing the work that does not depend on them.
+
+    The interpreter functions (and with them each weight's dequantized values) are built once;
+    every `run` gives the result `run_quant_module` gives for the same inputs.
+    """
+
+    def __init__(
+        self, module: ModuleOp, *, store: WeightStore | None = None, function: str = "main"
+    ) -> None:
+        self.module = module
+        self.function = main_function(module, function)
+        self.names = input_names(self.function)
+        self.functions = reference_functions(module, store or weight_store_of(module))
+
+    def run(
+        self, inputs: Mapping[str, np.ndarray], *, dump_all: bool = False, keep_stored: bool = False
+    ) -> QuantRunResult:
+        """Named f32 inputs in, named outputs out; `dump_all` as in `run_quant_module`.
+
+        `keep_stored` keeps the values `dump_all` would give in their stored form instead
+        (`QuantRunResult.stored`): an int8 tensor costs a quarter of its real values' memory and
+        nothing to keep, for a caller that may want the real values later.
+        """
+        missing = [name for name in self.names if name not in inputs]
+        if missing:
+            raise InterpreterError(f"missing input(s) {missing}; the graph takes {self.names}")
+        args = tuple(np.asarray(inputs[name], np.float32) for name in self.names)
+        dumped: dict[str, np.ndarray] = {}
+        stored: dict[str, tuple[np.ndarray, Attribute]] = {}
+
+        class _Dump(Interpreter.Listener):
+            def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
+                if results and not isinstance(op, top.WeightOp) and (key := location_name(op)):
+                    if dump_all:
+                        dumped[key] = to_float(results[0], op.results[0].type)
+                    if keep_stored:
+                        stored[key] = (results[0], op.results[0].type)
+
+        listening = dump_all or keep_stored
+        interpreter = Interpreter(self.module, listeners=(_Dump(),) if listening else ())
+        interpreter.register_implementations(FuncFunctions())
+        interpreter.register_implementations(self.functions)
+        results = interpreter.call_op(self.function, args)
+        names = output_names(self.function)
+        outputs = dict(zip(names, (np.asarray(r) for r in results), strict=True))
+        return QuantRunResult(
+            outputs,
+            dumped if dump_all else None,
+            StoredValues(stored) if keep_stored else None,
+        )
+
+
+@dataclass
+class StoredValues:
+    """Every op's first result of a quant-level run as it was stored (the integers of a
+    quantized tensor), with its type, by location (`QuantRunner.run`'s `keep_stored`)."""
+
+    values: dict[str, tuple[np.ndarray, Attribute]]
+
+    def real(self) -> dict[str, np.ndarray]:
+        """The real values, exactly as `dump_all` gives them."""
+        return {name: to_float(value, type_) for name, (value, type_) in self.values.items()}
+
+
+@dataclass
+class QuantRunResult(RunResult):
+    stored: StoredValues | None = None
+
+
 def run_quant_module(
     module: ModuleOp,
     inputs: Mapping[str, np.ndarray],
@@ -177,33 +276,17 @@ def run_quant_module(
     """`run_module` for quant-level IR: named f32 inputs in, named outputs out.
 
     `dump_all` keeps every op's first result by location, as real (dequantized) float32 values
-    so that they compare with the float reference's.
+    so that they compare with the float reference's. For many inputs, `QuantRunner` shares the
+    weights' dequantization between them.
     """
-    fn = main_function(module, function)
-    names = input_names(fn)
-    missing = [name for name in names if name not in inputs]
-    if missing:
-        raise InterpreterError(f"missing input(s) {missing}; the graph takes {names}")
-    args = tuple(np.asarray(inputs[name], np.float32) for name in names)
-    dumped: dict[str, np.ndarray] = {}
-
-    class _Dump(Interpreter.Listener):
-        def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
-            if results and not isinstance(op, top.WeightOp) and (key := location_name(op)):
-                dumped[key] = to_float(results[0], op.results[0].type)
-
-    interpreter = Interpreter(module, listeners=(_Dump(),) if dump_all else ())
-    interpreter.register_implementations(FuncFunctions())
-    interpreter.register_implementations(
-        reference_functions(module, store or weight_store_of(module))
-    )
-    results = interpreter.call_op(fn, args)
-    outputs = dict(zip(output_names(fn), (np.asarray(r) for r in results), strict=True))
-    return RunResult(outputs, dumped if dump_all else None)
+    return QuantRunner(module, store=store, function=function).run(inputs, dump_all=dump_all)
 
 
 __all__ = [
     "QuantFunctions",
+    "QuantRunResult",
+    "QuantRunner",
+    "StoredValues",
     "from_float",
     "module_round_mode",
     "reference_functions",

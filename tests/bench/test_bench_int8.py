@@ -2,15 +2,16 @@
 
 - `nntc-cali` on ResNet-18 (224 x 224, He-initialised) with 32 images (the eleven colour photos
   bundled in scikit-image, each whole and two 75 % crops), default strategies, to the INT8
-  `compilation.bmodel`. Goal: <= 20 s. Measured on the 2-core shared machine: 28.9 s wall,
-  of which dataset 0.6 s, statistics 1.6 s, the strategy search 19.8 s (six distinct threshold
-  sets, each quantized and run by the fake-quant reference on the 8 held-out images), the rest
-  import, per-layer report, writing and INT8 code generation.
+  `compilation.bmodel`. Goal: <= 20 s (not asserted: the machine is shared). Figures per phase
+  are in docs/int8.md; the work is 24 FP32 runs for the statistics, 8 for the references (kept
+  for the per-layer report), and six distinct threshold sets, each quantized and run by the
+  fake-quant reference on the 8 held-out images (whose tensors the report reuses).
 - Simulated INT8 latency of ResNet-18 and ResNet-50, batch 1, 224 x 224 (the simulator's
   timing-only run; TIU / GDMA busy fractions recorded in `extra_info` and printed).
 
-In the normal suite (`--benchmark-disable`) each runs once as a test; timing asserts only apply
-with `--benchmark-enable`.
+In the normal suite (`--benchmark-disable`) each runs once as a test, and the calibration flow
+on 8 of the images (6 calibrated, 2 held out): the same steps end to end, a quarter of the
+interpreter work. Timings are recorded only with `--benchmark-enable` (`make bench`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ PREPROCESS = (
     "scale=0.0171:0.0175:0.0174;bgr2rgb=True"
 )
 CALI_GOAL_SECONDS = 20.0
+CALI_IMAGES = 32
+CALI_IMAGES_AS_TEST = 8
 
 
 def _images(folder: Path, count: int) -> None:
@@ -63,7 +66,7 @@ def test_cali_and_int8_compile_resnet18(benchmark, tmp_path: Path) -> None:
     pytest.importorskip("skimage")
     folder = tmp_path / "images"
     folder.mkdir()
-    _images(folder, 32)
+    _images(folder, CALI_IMAGES_AS_TEST if benchmark.disabled else CALI_IMAGES)
     onnx_path = models.resnet18_onnx()
     runs = iter(range(100))
 
@@ -82,7 +85,11 @@ def test_cali_and_int8_compile_resnet18(benchmark, tmp_path: Path) -> None:
         return
     seconds = benchmark.stats["mean"]
     benchmark.extra_info["seconds"] = seconds
-    print(f"\nresnet18: nntc-cali (32 images) + INT8 compile {seconds:.1f} s")
+    benchmark.extra_info["goal_met"] = seconds <= CALI_GOAL_SECONDS
+    print(
+        f"\nresnet18: nntc-cali ({CALI_IMAGES} images) + INT8 compile {seconds:.1f} s "
+        f"(goal {CALI_GOAL_SECONDS:.0f} s)"
+    )
 
 
 def _int8_bmodel(onnx_path: Path) -> bytes:
