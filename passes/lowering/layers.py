@@ -16,7 +16,11 @@ previous layer is using).
 The command patterns are those of the vendor's f32 stream (`tests/data/vendor/tiny_cnn`):
 conv.normal (bias always added, pad value an immediate), arith.max / min with an immediate for
 ReLU and its clip, pord pooling (window sum times an immediate for average pooling),
-mm.normal with dma.matrix moves for matrix products. Softmax (`SoftmaxPlan`) puts its axis in
+mm.normal with dma.matrix moves for matrix products. Conv, pooling, depthwise, elementwise and
+matmul plans take an element type (`dt`, FP32 by default): F16/BF16 layers of INT8 nets run the
+same commands on 2-byte elements (f16 conv filters in the alignIC layout of the vendor's f16
+stream with an f32 bias; depthwise kernels, matmul operands and their biases in `dt`).
+Softmax (`SoftmaxPlan`) puts its axis in
 the W of a local tensor and reduces it with 1 x A pord windows (max, then sum), around the
 SFU exp sequence of `emit_exp`.
 """
@@ -30,9 +34,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 
-from nntc.dialects import tpu
+from nntc.dialects import top, tpu
 from nntc.dialects.bm1684x import (
     ArEu,
     ArOp,
@@ -58,6 +62,8 @@ from nntc.passes.lowering.lmem import (
     Arena,
     LTensor,
     Shape4,
+    elem_bytes,
+    eu_of,
     rows,
     size_per_lane,
 )
@@ -67,6 +73,9 @@ from nntc.targets.bm1684x import chip
 FP32 = Precision.FP32
 NEG_FLT_MAX = 0xFF7FFFFF
 """-3.4028235e38 as f32 bits: the pad value of max pooling (the vendor's opd3)."""
+NEG_MAX_BITS = {FP32: NEG_FLT_MAX, Precision.FP16: 0xFBFF, Precision.BF16: 0xFF7F}
+"""The pad value of max pooling per type: the most negative finite value, in the immediate's
+low-order bytes (the vendor's f16 and bf16 streams, docs/simulator.md)."""
 MAX_DIM = (1 << 16) - 1
 """Shape fields of TIU and GDMA commands are 16 bits wide."""
 
@@ -77,6 +86,16 @@ class CannotLower(Exception):
 
 def f32_bits(value: float) -> int:
     return struct.unpack("<I", struct.pack("<f", value))[0]
+
+
+def float_bits(value: float, dtype: Precision) -> int:
+    """The immediate field of a float `value` of type `dtype` (rounded to nearest even)."""
+    if dtype is Precision.FP16:
+        return struct.unpack("<H", struct.pack("<e", value))[0]
+    if dtype is Precision.BF16:
+        bits = f32_bits(value)
+        return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) & 0xFFFF
+    return f32_bits(value)
 
 
 def dense_strides(shape: Shape4) -> Shape4:
@@ -132,7 +151,7 @@ class Emitter:
             cmd_special_function=DmaTensorSp.PLAIN,
             stride_enable=True,
             nchw_copy=True,
-            dtype=FP32,
+            dtype=dst.dtype,
             src_addr=src_addr,
             src_shape=dst.shape,
             src_stride=tuple(src_strides),
@@ -150,7 +169,7 @@ class Emitter:
             cmd_special_function=DmaTensorSp.PLAIN,
             stride_enable=True,
             nchw_copy=True,
-            dtype=FP32,
+            dtype=src.dtype,
             src_addr=src.gdma_addr(),
             src_shape=src.shape,
             src_stride=src.strides,
@@ -187,7 +206,7 @@ class Emitter:
             writes=[dst.range],
             cmd_special_function=DmaMatrixSp.PLAIN,
             stride_enable=True,
-            dtype=FP32,
+            dtype=dst.dtype,
             src_addr=gaddr,
             src_shape=(0, 0, nrows, ncols),
             src_stride=(0, 0, row_stride, 0),
@@ -205,7 +224,7 @@ class Emitter:
             reads=[src.range],
             cmd_special_function=DmaMatrixSp.PLAIN,
             stride_enable=True,
-            dtype=FP32,
+            dtype=src.dtype,
             src_addr=src.gdma_addr(),
             src_shape=(nrows, chans, 0, w),
             src_stride=(ns, cs, 0, 0),
@@ -223,23 +242,28 @@ class Emitter:
         a: LTensor | float,
         b: LTensor | float | None,
         *,
-        res_prec: Precision = FP32,
-        a_prec: Precision = FP32,
-        b_prec: Precision = FP32,
+        res_prec: Precision | None = None,
+        a_prec: Precision | None = None,
+        b_prec: Precision | None = None,
         round_mode: int = 0,
     ) -> None:
-        """res = a <eu> b, EU-aligned; a and b tensors of res's shape or immediates (f32, or
-        int for integer precisions), b None for one-operand ops (cast: the result is signed)."""
+        """res = a <eu> b, EU-aligned; a and b tensors of res's shape or immediates (floats, or
+        int for integer precisions), b None for one-operand ops (cast: the result is signed).
+        A precision left out is the tensor's own (res's for an immediate)."""
         reads: list[tuple[int, int]] = []
         fields: dict[str, object] = {}
-        for i, (x, p) in enumerate(((a, a_prec), (b, b_prec))):
+        res_prec = res.dtype if res_prec is None else res_prec
+        for i, (x, given) in enumerate(((a, a_prec), (b, b_prec))):
             if x is None:
                 continue
+            p = given if given is not None else x.dtype if isinstance(x, LTensor) else res_prec
             if isinstance(x, LTensor):
                 reads.append(x.range)
                 fields[f"opd{i}_addr"] = x.addr()
+            elif p in (FP32, Precision.FP16, Precision.BF16):
+                fields |= {f"opd{i}_addr": float_bits(x, p), f"opd{i}_const": True}
             else:
-                bits = f32_bits(x) if p is FP32 else int(x) & 0xFFFFFFFF
+                bits = int(x) & 0xFFFFFFFF
                 fields |= {f"opd{i}_addr": bits, f"opd{i}_const": True}
             fields |= {f"opd{i}_prec": p, f"opd{i}_sign": True}
         if eu is ArEu.CAST:
@@ -444,6 +468,8 @@ class ConvPlan(LayerPlan):
     bbuf: list[LTensor] = field(default_factory=list)
     inbuf: list[LTensor] = field(default_factory=list)
     outbuf: list[LTensor] = field(default_factory=list)
+    dt: Precision = FP32
+    """Element type of the input, filter and result (the bias stays FP32)."""
 
     @property
     def icg(self) -> int:
@@ -457,11 +483,16 @@ class ConvPlan(LayerPlan):
     def oc_chunks(self) -> list[tuple[int, int]]:
         return chunks(self.win.oc, self.occ)
 
+    def _wview(self, k: int, occ: int) -> LTensor:
+        shape = conv_filter_shape(occ, self.icg, self.taps, self.dt)
+        return self.wbuf[k % len(self.wbuf)].view(shape)
+
     def _load_weights(self, em: Emitter, k: int) -> None:
         oc0, occ = self.oc_chunks[k]
-        w = self.wbuf[k % len(self.wbuf)].view((1, occ, self.icg, self.taps))
-        per_oc = self.icg * self.taps
-        em.load(w, self.w_addr + oc0 * per_oc * F32_BYTES, (0, per_oc, self.taps, 1))
+        w = self._wview(k, occ)
+        per_oc = w.shape[2] * w.shape[3]
+        src = self.w_addr + oc0 * per_oc * elem_bytes(self.dt)
+        em.load(w, src, (0, per_oc, w.shape[3], 1))
         if self.b_addr is not None:
             b = self.bbuf[k % len(self.bbuf)].view((1, occ, 1, 1))
             em.load(b, self.b_addr + oc0 * F32_BYTES, (0, 1, 1, 1))
@@ -475,7 +506,7 @@ class ConvPlan(LayerPlan):
             return buf
         ih0, ihh, _, _ = win.in_rows(s.h0, s.hh)
         t = buf.view((s.nn, win.ic, ihh, win.iw))
-        src = self.in_addr + ((s.n0 * win.ic) * win.ih + ih0) * win.iw * F32_BYTES
+        src = self.in_addr + ((s.n0 * win.ic) * win.ih + ih0) * win.iw * elem_bytes(self.dt)
         em.load(t, src, dense_strides((win.n, win.ic, win.ih, win.iw)))
         return t
 
@@ -486,7 +517,7 @@ class ConvPlan(LayerPlan):
         # extra rows are never read, and its layout is that of its full height
         ihh = inp.shape[2]
         oc0, occ = self.oc_chunks[k]
-        w = self.wbuf[k % len(self.wbuf)].view((1, occ, self.icg, self.taps))
+        w = self._wview(k, occ)
         res = out.view((s.nn, occ, s.hh, win.ow))
         reads = [inp.range, w.range]
         b = None
@@ -509,10 +540,10 @@ class ConvPlan(LayerPlan):
                 tsk_eu_typ=ConvEu.NORMAL,
                 res0_addr=res.addr(cout),
                 res0_shape=(s.nn, count, s.hh, win.ow),
-                res0_prec=FP32,
+                res0_prec=self.dt,
                 opd0_addr=inp.addr(cin),
                 opd0_shape=(self.icg, ihh, win.iw),
-                opd0_prec=FP32,
+                opd0_prec=self.dt,
                 opd1_addr=w.addr(cout),
                 opd3_const=True,
                 **bias,
@@ -526,7 +557,7 @@ class ConvPlan(LayerPlan):
         if not self.store_out:
             return
         oc0, _ = self.oc_chunks[k]
-        dst = self.out_addr + ((s.n0 * win.oc + oc0) * win.oh + s.h0) * win.ow * F32_BYTES
+        dst = self.out_addr + ((s.n0 * win.oc + oc0) * win.oh + s.h0) * win.ow * elem_bytes(self.dt)
         em.store(res, dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
 
     def body(self, em: Emitter) -> None:
@@ -578,16 +609,34 @@ class ConvPlan(LayerPlan):
         pipeline(len(self.slices), load, compute, store)
 
 
-def plan_conv(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]):
+def conv_filter_shape(occ: int, icg: int, taps: int, dt: Precision) -> Shape4:
+    """The local (compact) shape of `occ` output channels' filters: (ic, taps) per lane for f32;
+    for 16-bit types the alignIC layout (isa.md §7.3, the vendor's f16 stream): input channels
+    in blocks of `chip.cube_num(16)`, zero-padded, taps x block channels per block."""
+    if dt is FP32:
+        return (1, occ, icg, taps)
+    cube = chip.cube_num(8 * elem_bytes(dt))
+    return (1, occ, 1, -(-icg // cube) * cube * taps)
+
+
+def plan_conv(
+    op: tpu.Conv2dOp,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
+):
     win = _window(op)
     group = op.group.value.data
     if group > 1 and group == win.ic == win.oc:
-        return plan_depthwise(op, name, arena, addr)
+        return plan_depthwise(op, name, arena, addr, dt)
+    if group > 1 and dt is not FP32:
+        raise CannotLower(f"conv {name}: grouped {dt.value} conv (group {group})")
     icg, taps = win.ic // group, win.kh * win.kw
     budget = arena.size
 
     def wbytes(occ: int) -> int:
-        return size_per_lane((1, occ, icg, taps), True) + (
+        return size_per_lane(conv_filter_shape(occ, icg, taps, dt), True, dt) + (
             size_per_lane((1, occ, 1, 1), True) if op.bias is not None else 0
         )
 
@@ -607,8 +656,8 @@ def plan_conv(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValu
                     nslices = -(-win.n // nn) * -(-win.oh // hh)
                     bufs = 1 if nslices == 1 else 2
                     obufs = 2 if nslices > 1 or nk > 1 else 1
-                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw))
-                    outb = size_per_lane((nn, occ, hh, win.ow))
+                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw), False, dt)
+                    outb = size_per_lane((nn, occ, hh, win.ow), False, dt)
                     return wbufs * wbytes(occ) + bufs * inb + obufs * outb + 4 * Arena.ALIGN
 
                 hh = _fit_rows(win.oh, budget, need)
@@ -643,13 +692,16 @@ def plan_conv(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValu
         out_addr=addr(op.output),
         occ=occ,
         slices=slices,
+        dt=dt,
     )
-    plan.wbuf = [arena.alloc((1, occ, icg, taps), compact=True) for _ in range(wbufs)]
+    wshape = conv_filter_shape(occ, icg, taps, dt)
+    plan.wbuf = [arena.alloc(wshape, True, dt) for _ in range(wbufs)]
     if op.bias is not None:
         plan.bbuf = [arena.alloc((1, occ, 1, 1), compact=True) for _ in range(wbufs)]
-    plan.inbuf = [arena.alloc((nn, win.ic, win.max_in_rows(hh), win.iw)) for _ in range(nbufs)]
+    inshape = (nn, win.ic, win.max_in_rows(hh), win.iw)
+    plan.inbuf = [arena.alloc(inshape, False, dt) for _ in range(nbufs)]
     obufs = 2 if len(slices) > 1 or nk > 1 else 1
-    plan.outbuf = [arena.alloc((nn, occ, hh, win.ow)) for _ in range(obufs)]
+    plan.outbuf = [arena.alloc((nn, occ, hh, win.ow), False, dt) for _ in range(obufs)]
     return plan
 
 
@@ -678,6 +730,8 @@ class PordPlan(LayerPlan):
     bbuf: LTensor | None = None
     inbuf: list[LTensor] = field(default_factory=list)
     outbuf: list[LTensor] = field(default_factory=list)
+    dt: Precision = FP32
+    """Element type of every operand (depthwise kernels and biases included)."""
 
     def prefetch(self, em: Emitter) -> None:
         taps = self.win.kh * self.win.kw
@@ -688,6 +742,7 @@ class PordPlan(LayerPlan):
 
     def body(self, em: Emitter) -> None:
         win = self.win
+        eb = elem_bytes(self.dt)
         inputs: dict[int, tuple[LTensor, int, int]] = {}
         results: dict[int, LTensor] = {}
 
@@ -698,7 +753,7 @@ class PordPlan(LayerPlan):
                 inputs[i] = (self.inbuf[0], up, dn)
                 return
             t = self.inbuf[i % len(self.inbuf)].view((s.nn, s.cc, ihh, win.iw))
-            src = self.in_addr + ((s.n0 * win.ic + s.c0) * win.ih + ih0) * win.iw * F32_BYTES
+            src = self.in_addr + ((s.n0 * win.ic + s.c0) * win.ih + ih0) * win.iw * eb
             em.load(t, src, dense_strides((win.n, win.ic, win.ih, win.iw)))
             inputs[i] = (t, up, dn)
 
@@ -710,9 +765,10 @@ class PordPlan(LayerPlan):
             fields: dict[str, object] = {"opd3_const": True}
             kind = self.kind
             if kind is PordEu.MAXPOOLING:
-                fields["opd3_addr"] = NEG_FLT_MAX
+                fields["opd3_addr"] = NEG_MAX_BITS[self.dt]
             elif kind is PordEu.AVGPOOLING:
-                fields |= {"opd1_addr": f32_bits(self.scale), "opd1_const": True, "round_mode": 5}
+                scale = float_bits(self.scale, self.dt)
+                fields |= {"opd1_addr": scale, "opd1_const": True, "round_mode": 5}
             else:
                 assert self.kbuf is not None
                 k = self.kbuf
@@ -732,10 +788,10 @@ class PordPlan(LayerPlan):
                 tsk_eu_typ=kind,
                 res0_addr=res.addr(),
                 res0_shape=res.shape,
-                res0_prec=FP32,
+                res0_prec=self.dt,
                 opd0_addr=inp.addr(),
                 opd0_shape=(inp.shape[2], win.iw),
-                opd0_prec=FP32,
+                opd0_prec=self.dt,
                 **win.window_fields(up, dn),
                 **fields,
             )
@@ -748,7 +804,7 @@ class PordPlan(LayerPlan):
             if not self.store_out:
                 results.pop(i)
                 return
-            dst = self.out_addr + ((s.n0 * win.oc + s.c0) * win.oh + s.h0) * win.ow * F32_BYTES
+            dst = self.out_addr + ((s.n0 * win.oc + s.c0) * win.oh + s.h0) * win.ow * eb
             em.store(results.pop(i), dst, dense_strides((win.n, win.oc, win.oh, win.ow)))
 
         pipeline(len(self.slices), load, compute, store)
@@ -761,6 +817,7 @@ def _plan_pord(
     kind: PordEu,
     extra: Callable[[int], int],
     make: Callable[[list[Slice], int], PordPlan],
+    dt: Precision = FP32,
 ) -> PordPlan:
     """Choose channel chunk, batch and rows so that double buffers fit next to `extra(cc)`."""
     best: tuple[int, int, int] | None = None
@@ -770,8 +827,9 @@ def _plan_pord(
             def need(hh: int, nn: int = nn, cc: int = cc) -> int:
                 single = win.n == nn and win.ic == cc and hh == win.oh
                 bufs = 1 if single else 2
-                inb = size_per_lane((nn, cc, win.max_in_rows(hh), win.iw))
-                return extra(cc) + bufs * (inb + size_per_lane((nn, cc, hh, win.ow))) + 256
+                inb = size_per_lane((nn, cc, win.max_in_rows(hh), win.iw), False, dt)
+                outb = size_per_lane((nn, cc, hh, win.ow), False, dt)
+                return extra(cc) + bufs * (inb + outb) + 256
 
             hh = _fit_rows(win.oh, arena.size, need)
             if hh is not None and (best is None or hh > best[0]):
@@ -787,13 +845,19 @@ def _plan_pord(
     return make(slices, cc)
 
 
-def plan_depthwise(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]):
+def plan_depthwise(
+    op: tpu.Conv2dOp,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
+):
     win = _window(op)
     has_bias = op.bias is not None
 
     def extra(cc: int) -> int:
-        return size_per_lane((1, win.ic, win.kh, win.kw), True) + (
-            size_per_lane((1, win.ic, 1, 1), True) if has_bias else 0
+        return size_per_lane((1, win.ic, win.kh, win.kw), True, dt) + (
+            size_per_lane((1, win.ic, 1, 1), True, dt) if has_bias else 0
         )
 
     def make(slices: list[Slice], cc: int) -> PordPlan:
@@ -808,25 +872,31 @@ def plan_depthwise(op: tpu.Conv2dOp, name: str, arena: Arena, addr: Callable[[SS
             k_addr=addr(op.filter),
             b_addr=addr(op.bias) if op.bias is not None else None,
             slices=slices,
+            dt=dt,
         )
-        plan.kbuf = arena.alloc((1, win.ic, win.kh, win.kw), compact=True)
+        plan.kbuf = arena.alloc((1, win.ic, win.kh, win.kw), True, dt)
         if has_bias:
-            plan.bbuf = arena.alloc((1, win.ic, 1, 1), compact=True)
+            plan.bbuf = arena.alloc((1, win.ic, 1, 1), True, dt)
         _alloc_io(plan, arena, slices, win)
         return plan
 
-    return _plan_pord(name, win, arena, PordEu.DEPTHWISE, extra, make)
+    return _plan_pord(name, win, arena, PordEu.DEPTHWISE, extra, make, dt)
 
 
 def _alloc_io(plan: PordPlan, arena: Arena, slices: list[Slice], win: Window) -> None:
     s0 = slices[0]
     nbufs = 1 if len(slices) == 1 else 2
-    plan.inbuf = [arena.alloc((s0.nn, s0.cc, win.max_in_rows(s0.hh), win.iw)) for _ in range(nbufs)]
-    plan.outbuf = [arena.alloc((s0.nn, s0.cc, s0.hh, win.ow)) for _ in range(nbufs)]
+    inshape = (s0.nn, s0.cc, win.max_in_rows(s0.hh), win.iw)
+    plan.inbuf = [arena.alloc(inshape, False, plan.dt) for _ in range(nbufs)]
+    plan.outbuf = [arena.alloc((s0.nn, s0.cc, s0.hh, win.ow), False, plan.dt) for _ in range(nbufs)]
 
 
 def plan_pool(
-    op: tpu.MaxPoolOp | tpu.AvgPoolOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+    op: tpu.MaxPoolOp | tpu.AvgPoolOp,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
 ) -> PordPlan:
     win = _window(op)
     kind = PordEu.MAXPOOLING if isinstance(op, tpu.MaxPoolOp) else PordEu.AVGPOOLING
@@ -842,11 +912,12 @@ def plan_pool(
             in_addr=addr(op.input),
             out_addr=addr(op.output),
             slices=slices,
+            dt=dt,
         )
         _alloc_io(plan, arena, slices, win)
         return plan
 
-    return _plan_pord(name, win, arena, kind, lambda cc: 0, make)
+    return _plan_pord(name, win, arena, kind, lambda cc: 0, make, dt)
 
 
 # --- elementwise ---------------------------------------------------------------------------
@@ -873,9 +944,12 @@ class EltwisePlan(LayerPlan):
     input 0."""
     unary: Callable[[Emitter, LTensor, list[LTensor]], None] | None = None
     """For a one-input function: emits it in place on the input, given the scratch tensors."""
+    dt: Precision = FP32
+    """Element type of the inputs and the result."""
 
     def body(self, em: Emitter) -> None:
         loaded: dict[int, list[LTensor]] = {}
+        eb = elem_bytes(self.dt)
 
         def load(i: int) -> None:
             s = self.slices[i]
@@ -885,7 +959,7 @@ class EltwisePlan(LayerPlan):
                     views.append(self.bufs[0][j])
                     continue
                 t = self.bufs[i % len(self.bufs)][j].view((s.nn, s.cc, s.hh, self.shape[3]))
-                em.load(t, gaddr + (s.n0 * st[0] + s.c0 * st[1] + s.h0 * st[2]) * F32_BYTES, st)
+                em.load(t, gaddr + (s.n0 * st[0] + s.c0 * st[1] + s.h0 * st[2]) * eb, st)
                 views.append(t)
             loaded[i] = views
 
@@ -908,7 +982,7 @@ class EltwisePlan(LayerPlan):
                 self.out_addr
                 + (s.n0 * self.shape[1] * self.shape[2] + s.c0 * self.shape[2] + s.h0)
                 * self.shape[3]
-                * F32_BYTES
+                * eb
             )
             em.store(acc, dst, dense_strides(self.shape))
 
@@ -931,6 +1005,7 @@ def plan_eltwise(
     limit: float | None,
     unary: Callable[[Emitter, LTensor, list[LTensor]], None] | None = None,
     scratch: int = 0,
+    dt: Precision = FP32,
 ) -> EltwisePlan:
     out = shape4(op.results[0].type)
     ranks = {len(v.type.get_shape()) for v in operands}  # type: ignore[attr-defined]
@@ -948,7 +1023,7 @@ def plan_eltwise(
 
             def need(hh: int, nn: int = nn, cc: int = cc) -> int:
                 bufs = 1 if (nn == n and cc == c and hh == h) else 2
-                return bufs * k * (size_per_lane((nn, cc, hh, w)) + Arena.ALIGN)
+                return bufs * k * (size_per_lane((nn, cc, hh, w), False, dt) + Arena.ALIGN)
 
             hh = _fit_rows(h, arena.size, need)
             if hh is not None and (best is None or hh > best[0]):
@@ -972,8 +1047,99 @@ def plan_eltwise(
         out_addr=addr(op.results[0]),
         slices=slices,
         unary=unary,
+        dt=dt,
     )
-    plan.bufs = [[arena.alloc((nn, cc, hh, w)) for _ in range(k)] for _ in range(nbufs)]
+    plan.bufs = [[arena.alloc((nn, cc, hh, w), False, dt) for _ in range(k)] for _ in range(nbufs)]
+    return plan
+
+
+# --- float conversion ----------------------------------------------------------------------
+
+
+@dataclass
+class CastPlan(LayerPlan):
+    """A DDR tensor converted between float types (f32 <-> f16 / bf16): load, `arith.cast`
+    (round to nearest even), store, in N x C x H slices."""
+
+    shape: Shape4 = (1, 1, 1, 1)
+    src_addr: int = 0
+    dst_addr: int = 0
+    src_dt: Precision = FP32
+    dst_dt: Precision = FP32
+    slices: list[Slice] = field(default_factory=list)
+    bufs: list[tuple[LTensor, LTensor]] = field(default_factory=list)
+
+    def body(self, em: Emitter) -> None:
+        _, c, h, w = self.shape
+        views: dict[int, tuple[LTensor, LTensor]] = {}
+
+        def first(s: Slice) -> int:
+            return (s.n0 * c * h + s.c0 * h + s.h0) * w
+
+        def load(i: int) -> None:
+            s = self.slices[i]
+            src, dst = self.bufs[i % len(self.bufs)]
+            part = (s.nn, s.cc, s.hh, w)
+            views[i] = (src.view(part), dst.view(part))
+            addr = self.src_addr + first(s) * elem_bytes(self.src_dt)
+            em.load(views[i][0], addr, dense_strides(self.shape))
+
+        def compute(i: int) -> None:
+            src, dst = views[i]
+            em.ar(ArEu.CAST, dst, src, None)
+
+        def store(i: int) -> None:
+            s = self.slices[i]
+            _, dst = views.pop(i)
+            addr = self.dst_addr + first(s) * elem_bytes(self.dst_dt)
+            em.store(dst, addr, dense_strides(self.shape))
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def plan_cast(
+    name: str,
+    shape: Shape4,
+    src: tuple[int, Precision],
+    dst: tuple[int, Precision],
+    arena: Arena,
+) -> CastPlan:
+    """Convert the dense (n, c, h, w) tensor at DDR address `src[0]` of type `src[1]` into one
+    of type `dst[1]` at `dst[0]`, sliced (as elementwise layers are) to fit `arena`."""
+    n, c, h, w = shape
+    best: tuple[int, int, int] | None = None
+    for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
+        for nn in sorted({n, 1}, reverse=True):
+
+            def need(hh: int, nn: int = nn, cc: int = cc) -> int:
+                bufs = 1 if (nn == n and cc == c and hh == h) else 2
+                part = (nn, cc, hh, w)
+                each = size_per_lane(part, False, src[1]) + size_per_lane(part, False, dst[1])
+                return bufs * (each + 2 * Arena.ALIGN)
+
+            hh = _fit_rows(h, arena.size, need)
+            if hh is not None and (best is None or hh > best[0]):
+                best = (hh, cc, nn)
+        if best is not None and best[0] >= min(h, 8):
+            break
+    if best is None:
+        raise CannotLower(f"cast {name}: rows of {w} elements do not fit local memory")
+    hh, cc, nn = best
+    slices = _slices(n, nn, c, cc, h, hh)
+    plan = CastPlan(
+        name,
+        shape=shape,
+        src_addr=src[0],
+        dst_addr=dst[0],
+        src_dt=src[1],
+        dst_dt=dst[1],
+        slices=slices,
+    )
+    part = (nn, cc, hh, w)
+    plan.bufs = [
+        (arena.alloc(part, False, src[1]), arena.alloc(part, False, dst[1]))
+        for _ in range(1 if len(slices) == 1 else 2)
+    ]
     return plan
 
 
@@ -1004,6 +1170,11 @@ class MatMulPlan(LayerPlan):
     right: list[LTensor] = field(default_factory=list)
     bias: LTensor | None = None
     out: list[LTensor] = field(default_factory=list)
+    early_right: bool = True
+    """The right matrix and the bias are weights or net inputs, in DDR before the net starts, so
+    they may be loaded while the previous layer runs; a computed one is loaded in `body`."""
+    dt: Precision = FP32
+    """Element type of both matrices, the bias and the result."""
 
     @property
     def rc(self) -> int:
@@ -1012,14 +1183,20 @@ class MatMulPlan(LayerPlan):
     def _load_right(self, em: Emitter, j: int, step: int) -> None:
         k0, kk = chunks(self.k, self.kc)[j]
         t = self.right[step % len(self.right)].view((kk, self.rc, 1, self.rw))
-        em.load_matrix(t, self.b_addr + k0 * self.n * F32_BYTES, kk, self.n, self.n)
+        em.load_matrix(t, self.b_addr + k0 * self.n * elem_bytes(self.dt), kk, self.n, self.n)
 
     def prefetch(self, em: Emitter) -> None:
+        if self.early_right:
+            self._load_resident(em)
+
+    def _load_resident(self, em: Emitter) -> None:
         self._load_right(em, 0, 0)
         if self.bias is not None and self.bias_addr is not None:
             em.load_matrix(self.bias, self.bias_addr, 1, self.n, self.n)
 
     def body(self, em: Emitter) -> None:
+        if not self.early_right:
+            self._load_resident(em)
         kchunks = chunks(self.k, self.kc)
         mchunks = chunks(self.m, self.mc)
         steps = [(mi, kj) for mi in range(len(mchunks)) for kj in range(len(kchunks))]
@@ -1033,7 +1210,8 @@ class MatMulPlan(LayerPlan):
                 self._load_right(em, kj, i)
             c0 = -(-kk // self.w0)
             t = self.left[i % len(self.left)].view((mm, c0, 1, self.w0))
-            em.load_matrix(t, self.a_addr + (m0 * self.k + k0) * F32_BYTES, mm, kk, self.k)
+            src = self.a_addr + (m0 * self.k + k0) * elem_bytes(self.dt)
+            em.load_matrix(t, src, mm, kk, self.k)
             lefts[i] = t
 
         def compute(i: int) -> None:
@@ -1059,13 +1237,13 @@ class MatMulPlan(LayerPlan):
                 res0_addr=res.addr(),
                 res0_c=self.rc,
                 res0_w=self.rw,
-                res0_prec=FP32,
+                res0_prec=self.dt,
                 opd0_addr=left.addr(),
                 opd0_n=mm,
                 opd0_c=c0,
                 opd0_w=self.w0,
                 opd1_w=kk - self.w0 * (c0 - 1),
-                opd0_prec=FP32,
+                opd0_prec=self.dt,
                 opd1_addr=right.addr(),
                 res_add=kj > 0,
                 **fields,
@@ -1079,13 +1257,18 @@ class MatMulPlan(LayerPlan):
                 return
             m0, mm = chunks(self.m, self.mc)[mi]
             res = self.out[mi % len(self.out)].view((mm, self.rc, 1, self.rw))
-            em.store_matrix(res, self.out_addr + m0 * self.n * F32_BYTES, mm, self.n, self.n)
+            dst = self.out_addr + m0 * self.n * elem_bytes(self.dt)
+            em.store_matrix(res, dst, mm, self.n, self.n)
 
         pipeline(len(steps), load, compute, store)
 
 
 def plan_matmul(
-    op: tpu.MatMulOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+    op: tpu.MatMulOp,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
 ) -> MatMulPlan:
     a_shape = op.input.type.get_shape()  # type: ignore[attr-defined]
     k = a_shape[-1]
@@ -1093,18 +1276,19 @@ def plan_matmul(
     n = op.right.type.get_shape()[-1]  # type: ignore[attr-defined]
     if max(m, k, n) > MAX_DIM:
         raise CannotLower(f"matmul {name}: M, K or N above {MAX_DIM}")
-    rw = max(EU_F32, tpu.align_up(-(-n // NPU), EU_F32))
+    eu = eu_of(dt)
+    rw = max(eu, tpu.align_up(-(-n // NPU), eu))
     rc = -(-n // rw)
     best: tuple[int, int] | None = None
     for kc in [k] + [c for c in (4096, 2048, 1024, 512, 256, 128, 64, 32, 16) if c < k]:
-        w0 = max(EU_F32, tpu.align_up(-(-kc // NPU), EU_F32))
+        w0 = max(eu, tpu.align_up(-(-kc // NPU), eu))
         c0 = -(-kc // w0)
         for mc in sorted({m, *[c for c in (1024, 256, 64, 16, 4, 1) if c < m]}, reverse=True):
             nk, nm = -(-k // kc), -(-m // mc)
-            rb = (1 if nk == 1 else 2) * size_per_lane((kc, rc, 1, rw))
-            lb = (1 if nk * nm == 1 else 2) * size_per_lane((mc, c0, 1, w0))
-            ob = (1 if nm == 1 else 2) * size_per_lane((mc, rc, 1, rw))
-            bb = size_per_lane((1, rc, 1, rw)) if op.bias is not None else 0
+            rb = (1 if nk == 1 else 2) * size_per_lane((kc, rc, 1, rw), False, dt)
+            lb = (1 if nk * nm == 1 else 2) * size_per_lane((mc, c0, 1, w0), False, dt)
+            ob = (1 if nm == 1 else 2) * size_per_lane((mc, rc, 1, rw), False, dt)
+            bb = size_per_lane((1, rc, 1, rw), False, dt) if op.bias is not None else 0
             if rb + lb + ob + bb + 5 * Arena.ALIGN <= arena.size:
                 best = (kc, mc)
                 break
@@ -1113,7 +1297,7 @@ def plan_matmul(
     if best is None:
         raise CannotLower(f"matmul {name}: no slicing fits local memory")
     kc, mc = best
-    w0 = max(EU_F32, tpu.align_up(-(-kc // NPU), EU_F32))
+    w0 = max(eu, tpu.align_up(-(-kc // NPU), eu))
     c0 = -(-kc // w0)
     nk, nm = -(-k // kc), -(-m // mc)
     plan = MatMulPlan(
@@ -1131,12 +1315,18 @@ def plan_matmul(
         b_addr=addr(op.right),
         bias_addr=addr(op.bias) if op.bias is not None else None,
         out_addr=addr(op.output),
+        early_right=all(
+            isinstance(v, BlockArgument) or isinstance(v.owner, top.WeightOp)
+            for v in (op.right, op.bias)
+            if v is not None
+        ),
+        dt=dt,
     )
-    plan.right = [arena.alloc((kc, rc, 1, rw)) for _ in range(1 if nk == 1 else 2)]
-    plan.left = [arena.alloc((mc, c0, 1, w0)) for _ in range(1 if nk * nm == 1 else 2)]
-    plan.out = [arena.alloc((mc, rc, 1, rw)) for _ in range(1 if nm == 1 else 2)]
+    plan.right = [arena.alloc((kc, rc, 1, rw), False, dt) for _ in range(1 if nk == 1 else 2)]
+    plan.left = [arena.alloc((mc, c0, 1, w0), False, dt) for _ in range(1 if nk * nm == 1 else 2)]
+    plan.out = [arena.alloc((mc, rc, 1, rw), False, dt) for _ in range(1 if nm == 1 else 2)]
     if op.bias is not None:
-        plan.bias = arena.alloc((1, rc, 1, rw))
+        plan.bias = arena.alloc((1, rc, 1, rw), False, dt)
     return plan
 
 
