@@ -412,7 +412,8 @@ def test_f32_softmax_head_inside_an_int8_net() -> None:
     module = quant_module(samples[:8], softmax_cnn())
     net = plan_int8_net(module)
     (soft,) = [layer for layer in net.layers if isinstance(layer, Float)]
-    assert soft.name == "softmax" and soft.precision == "f32" and not net.warnings
+    assert soft.name == "softmax" and soft.precision == soft.computes == "f32"
+    assert not net.warnings
     assert [t.name for t in soft.tpu_ops] == ["tpu.softmax"]
     model = emit_int8_net(net, weight_store_of(module))
     data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))
@@ -460,18 +461,22 @@ def silu_cnn() -> onnx.ModelProto:
 
 
 def test_f16_marked_layer_runs_in_f32_with_a_warning() -> None:
-    """A layer the precision table marks F16 (a silu: sigmoid then mul, two FP32 commands
-    sequences with an intermediate DDR buffer) compiles in F32, says so, and matches the FP32
-    reference interpreter fed the simulated input; the integer layers after it stay bit-exact."""
+    """A layer the precision table marks F16 whose lowering has a command without a 16-bit
+    form (a silu: sigmoid then mul, two FP32 command sequences with an intermediate DDR buffer)
+    compiles in F32 on f32 tensors, says so naming the commands, and matches the FP32
+    reference interpreter fed the simulated input; the integer layers after it stay bit-exact.
+    (Layers with 16-bit commands compute in F16/BF16: tests/test_int8_f16.py.)"""
     rng = np.random.default_rng(29)
     samples = [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(8)]
     module = quant_module(samples[:6], silu_cnn(), qtable={"gate": "F16"})
     net = plan_int8_net(module)
     (silu,) = [layer for layer in net.layers if isinstance(layer, Float)]
-    assert silu.precision == "f16" and len(silu.scratch) == 1
+    assert silu.precision == "f16" and silu.computes == "f32" and len(silu.scratch) == 1
     assert [t.name for t in silu.tpu_ops] == ["tpu.sigmoid", "tpu.mul"]
+    assert all(b.kind == "f32" for b in [*silu.inputs, silu.output, *silu.scratch])
     assert net.warnings == [
-        'F16 layer top.silu at loc("gate") runs in F32 (F16/BF16 commands are not generated yet)'
+        'F16 layer top.silu at loc("gate") runs in F32 '
+        "(no F16 commands for its lowering: tpu.sigmoid, tpu.mul)"
     ]
     model = emit_int8_net(net, weight_store_of(module))
     data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), weight_store_of(module)))

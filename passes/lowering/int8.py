@@ -43,7 +43,14 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
      module), planned by `lower-to-bm1684x`'s `make_plan` on this net's DDR buffers (a dcast
      before it writes f32, a qcast after it reads f32) and its f32 weights in the coefficient
      blob, in this layer's half of local memory, in the same `Program`. Its reference is the
-     FP32 reference interpreter's kernel of the top op.
+     FP32 reference interpreter's kernel of the top op. A layer the quant IR has in F16/BF16
+     computes in that type when every command of its lowering has a 16-bit form here (conv,
+     depthwise conv, max/avg pooling, matmul, add/sub/mul with broadcast, relu: the plans of
+     `layers.py` with `dt`): its DDR tensors are 16-bit, its weights converted at compile time
+     (conv filters to the f16 alignIC layout, conv biases f32, the rest in the layer's type);
+   - float casts (`FloatCast`): `arith.cast` between f32 and f16/bf16 (nearest even), where a
+     16-bit layer reads an f32 tensor (the `arith.truncf` of the quant IR), where `arith.extf`
+     reads a 16-bit one, and where an F32 layer reads a 16-bit tensor.
 
 Requantization convention (TPU-MLIR's `getRShiftAndMultiplierFromQScale`, qdm = false): a real
 scale q > 0 becomes a 32-bit multiplier m and a right shift s, the largest s <= 63 with
@@ -56,8 +63,12 @@ whose tensors do not fit run in slices of result rows (windowed layers read the 
 their slice needs and pad at the borders only), double-buffered when two slices' buffers fit
 (the load of slice i + 1 and the store of slice i - 1 overlap the computation of slice i).
 The engines overlap across layers too (`_emit_layers`): layer i + 1's coefficients (filter,
-bias, requant words) are loaded into the other half right after layer i's first loads, and a
-result read only by the next layer, when both run whole, stays in local memory (at the top of
+bias, requant words) are loaded into the other half right after layer i's first loads; later
+layers' coefficients load during a layer whose computation outlasts its own transfers (the
+chip's cost model on a first, one-layer-ahead emission), in layer order, into ranges of local
+memory that no layer touches until theirs runs, at most `DEEP_PREFETCH_BYTES` ahead
+(`_plan_deep`; the second emission is kept only if it touches those ranges exactly as
+planned). A result read only by the next layer, when both run whole, stays in local memory (at the top of
 its half, clear of the coefficients prefetched two layers later) instead of a store and a
 reload; it is stored as well when other layers or the net read it (`store-all` stores every
 result, to compare each layer in DDR). `Program` adds the waits from the ranges each command
@@ -65,9 +76,9 @@ touches, so these reorderings stay exact.
 
 Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
 conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit);
-float layers cover what the FP32 path lowers (`LOWERINGS`, `make_plan`) and are computed in
-F32: a layer the quant IR has in F16/BF16 (`arith.truncf` / `arith.extf` around it) runs in F32
-(the conversions are no-ops on the f32 buffers), and the pass prints a warning naming each.
+float layers cover what the FP32 path lowers (`LOWERINGS`, `make_plan`); an F16/BF16 layer
+whose lowering has a command without a 16-bit form here (softmax, layernorm, exp, ...) runs in
+F32 on f32 tensors, and the pass prints a warning naming each such layer.
 """
 
 from __future__ import annotations
@@ -102,7 +113,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
-from nntc.dialects import quant, top
+from nntc.dialects import quant, top, tpu
 from nntc.dialects.bm1684x import (
     ArEu,
     ArOp,
@@ -113,6 +124,7 @@ from nntc.dialects.bm1684x import (
     DmaTensorSp,
     GdmaTensorOp,
     InputTensorOp,
+    InstructionOp,
     Layout,
     Mm2Eu,
     Mm2Op,
@@ -131,8 +143,9 @@ from nntc.passes.lower_to_bm1684x import make_plan
 from nntc.passes.lower_to_tpu import LOWERINGS, Unsupported, location_of
 from nntc.passes.lowering import layers as fp32
 from nntc.passes.lowering import lmem
-from nntc.passes.lowering.program import Program
-from nntc.targets.bm1684x import chip
+from nntc.passes.lowering.program import GDMA, TIU, Program, Range
+from nntc.targets.bm1684x import chip, codec
+from nntc.targets.bm1684x.simulator.timing import gdma_cycles, tiu_cycles
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 NPU = chip.NPU_NUM
@@ -195,7 +208,7 @@ def f32_bits(value: float) -> int:
 
 @dataclass
 class Buf:
-    """A net tensor in DDR: dense row-major, `kind` f32 / i8 / u8 / i32."""
+    """A net tensor in DDR: dense row-major, `kind` f32 / f16 / bf16 / i8 / u8 / i32."""
 
     name: str
     shape: Shape4
@@ -205,6 +218,8 @@ class Buf:
     """The buffer whose bytes this one reinterprets (a reshape), if any."""
     io_shape: tuple[int, ...] = ()
     """A net input's or output's logical shape (before padding to 4-D)."""
+    casts: dict[str, Buf] = field(default_factory=dict)
+    """Float buffers converted from this (root) one, by kind (`FloatCast` layers, shared)."""
 
     @property
     def address(self) -> int:
@@ -216,7 +231,7 @@ class Buf:
 
     @property
     def nbytes(self) -> int:
-        return math.prod(self.shape) * (4 if self.kind in ("f32", "i32") else 1)
+        return math.prod(self.shape) * {"f32": 4, "i32": 4, "f16": 2, "bf16": 2}.get(self.kind, 1)
 
 
 @dataclass
@@ -322,7 +337,15 @@ class Float(Layer):
     weights: dict[SSAValue, np.ndarray] = field(default_factory=dict)
     scratch: list[Buf] = field(default_factory=list)
     precision: str = "f32"
-    """The precision the quant IR asked for (f32, f16, bf16); the commands compute in f32."""
+    """The precision the quant IR asked for (f32, f16, bf16)."""
+    computes: str = "f32"
+    """The precision the commands compute and the DDR tensors hold: `precision`, or f32 when
+    a command of the lowering has no 16-bit form here."""
+
+
+@dataclass
+class FloatCast(Layer):
+    """A float tensor converted to another float type (`inputs[0].kind` -> `output.kind`)."""
 
 
 @dataclass
@@ -335,7 +358,7 @@ class Int8Net:
     outputs: list[tuple[str, Buf]]
     round_mode: int
     warnings: list[str] = field(default_factory=list)
-    """Layers lowered with another precision than the quant IR asks for (F16/BF16 as F32)."""
+    """Layers lowered with another precision than the quant IR asks for (F16/BF16 in F32)."""
     lmem_only: set[str] = field(default_factory=set)
     """Set by `emit_int8_net`: layers whose result stayed in local memory, never in DDR."""
 
@@ -478,7 +501,9 @@ def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
             for r in op.results:
                 bufs.setdefault(r, Buf(label, (1, 1, 1, 1), "i8"))
             continue
-        if layer is not None:
+        if isinstance(layer, list):
+            layers.extend(layer)  # a float layer after the casts of its inputs
+        elif layer is not None:
             layers.append(layer)
     if problems:
         raise DiagnosticException(
@@ -498,9 +523,10 @@ def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
             raise DiagnosticException(f"lower-int8-to-bm1684x: net tensor '{out_name}' is not f32")
     warnings = [
         f'{layer.precision.upper()} layer {layer.op.name} at loc("{layer.name}") runs in F32 '
-        f"(F16/BF16 commands are not generated yet)"
+        f"(no {layer.precision.upper()} commands for its lowering: "
+        f"{', '.join(t.name for t in layer.tpu_ops)})"
         for layer in layers
-        if isinstance(layer, Float) and layer.precision != "f32" and layer.op is not None
+        if isinstance(layer, Float) and layer.precision != layer.computes and layer.op is not None
     ]
     return Int8Net(
         name or fn.sym_name.data, layers, inputs, outputs, ROUND_MODE_NUMBERS[mode_name], warnings
@@ -514,9 +540,11 @@ def _plan_op(
     buf: Callable[[SSAValue, str], Buf],
     bufs: dict[SSAValue, Buf],
 ) -> Layer | None:
+    if isinstance(op, arith.ExtFOp) and bufs[op.operands[0]].kind != "f32":
+        return _float_cast(bufs[op.operands[0]], "f32", label, bufs, op.results[0])
     if isinstance(op, top.InputOp | top.IdentityOp | top.ReshapeOp | arith.TruncFOp | arith.ExtFOp):
-        # the same bytes under another name or shape: alias the DDR buffer (float layers
-        # compute in f32, so the f16/bf16 conversions around them are no-ops here)
+        # the same bytes under another name or shape: alias the DDR buffer (a truncf stays f32
+        # here: the 16-bit layers reading it cast it, `_plan_float`)
         src = bufs[op.operands[0]]
         root = src.root or src
         bufs[op.results[0]] = Buf(root.name, _shape4(op.results[0].type), root.kind, root=root)
@@ -525,7 +553,7 @@ def _plan_op(
     if out is None:
         raise CannotLower("an op without a result")
     if op.dialect_name() == "top" and _is_float(out):
-        return _plan_float(op, label, store, buf, bufs)
+        return _plan_float(op, label, store, bufs)
     if isinstance(op, quant.QuantizeCastOp):
         return QCast(label, [bufs[op.input]], buf(out, label), inv_scale=1.0 / _scale(out))
     if isinstance(op, quant.DequantizeCastOp):
@@ -629,15 +657,104 @@ def int8_codegen_gap(op: Operation) -> str | None:
     return f"no INT8 code generation for '{op.name}'"
 
 
+HALF_PRECISIONS = {"f16": Precision.FP16, "bf16": Precision.BF16}
+"""The 16-bit float kinds and their command precisions."""
+
+
+def _float_cast(
+    src: Buf, kind: str, label: str, bufs: dict[SSAValue, Buf], result: SSAValue | None = None
+) -> list[Layer]:
+    """`src` as a buffer of float `kind` (bound to `result` when given): a new `FloatCast`
+    layer, or [] when an earlier one already converted the same bytes."""
+    root = src.root or src
+    made: list[Layer] = []
+    if kind not in root.casts:
+        shape = root.shape
+        root.casts[kind] = Buf(f"{label}.{kind}", shape, kind)
+        made.append(FloatCast(f"{label}.{kind}", [root], root.casts[kind]))
+    converted = root.casts[kind]
+    if result is not None:
+        bufs[result] = Buf(converted.name, _shape4(result.type), kind, root=converted)
+    return made
+
+
+def _to_half(array: np.ndarray, kind: str) -> np.ndarray:
+    """f32 values as f16 (float16) or bf16 (its bit patterns, uint16), rounded to nearest even."""
+    x = np.asarray(array, np.float32)
+    if kind == "f16":
+        return x.astype(np.float16)
+    bits = x.view(np.uint32).astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def _f16_conv_filter(w: np.ndarray, kind: str) -> np.ndarray:
+    """An (oc, ic, kh, kw) filter in the 16-bit alignIC layout `fp32.conv_filter_shape` loads:
+    per output channel, blocks of `cube_num(16)` input channels, each taps x channels."""
+    oc, ic, kh, kw = w.shape
+    cube = chip.cube_num(16)
+    blocks = -(-ic // cube)
+    padded = np.zeros((oc, blocks * cube, kh * kw), np.float32)
+    padded[:, :ic] = w.reshape(oc, ic, kh * kw)
+    laid = padded.reshape(oc, blocks, cube, kh * kw).transpose(0, 1, 3, 2)
+    return _to_half(laid.reshape(oc, -1), kind)
+
+
+def _half_plan(
+    t: Operation, label: str, arena: lmem.Arena, addr: Callable[[SSAValue], int], dt: Precision
+) -> fp32.LayerPlan:
+    """The 16-bit plan of tpu op `t`, for the kinds that have one (raises CannotLower)."""
+    relu = bool(t.do_relu.value.data) if hasattr(t, "do_relu") else False  # type: ignore
+    limit = t.relu_limit.value.data if getattr(t, "relu_limit", None) is not None else None  # type: ignore
+    try:
+        if isinstance(t, tpu.Conv2dOp):
+            return fp32.plan_conv(t, label, arena, addr, dt)
+        if isinstance(t, tpu.MaxPoolOp | tpu.AvgPoolOp):
+            return fp32.plan_pool(t, label, arena, addr, dt)
+        if isinstance(t, tpu.MatMulOp):
+            return fp32.plan_matmul(t, label, arena, addr, dt)
+        eltwise = {tpu.AddOp: ArEu.ADD, tpu.SubOp: ArEu.SUB, tpu.MulOp: ArEu.MUL}
+        if type(t) in eltwise:
+            ins = t.inputs if isinstance(t, tpu.AddOp) else (t.lhs, t.rhs)  # type: ignore
+            eu = eltwise[type(t)]
+            return fp32.plan_eltwise(t, label, arena, addr, eu, ins, relu, limit, dt=dt)
+        if isinstance(t, tpu.ReluOp):
+            return fp32.plan_eltwise(
+                t, label, arena, addr, ArEu.MAX, (t.input,), True, limit, dt=dt
+            )
+    except lmem.LmemOverflow as why:
+        raise CannotLower(str(why)) from why
+    except fp32.CannotLower as why:
+        raise CannotLower(str(why)) from why
+    raise CannotLower(f"no {dt.value} code generation for '{t.name}'")
+
+
+def _half_weight(t: Operation, v: SSAValue, array: np.ndarray, kind: str) -> np.ndarray:
+    """A weight of a 16-bit layer as its command reads it: a conv filter in the alignIC layout,
+    a conv bias in f32 (conv.normal adds an f32 bias), anything else in `kind`."""
+    if isinstance(t, tpu.Conv2dOp) and not _depthwise(t):
+        if v is t.filter:
+            return _f16_conv_filter(array, kind)
+        if v is t.bias:
+            return np.asarray(array, np.float32)
+    return _to_half(array, kind)
+
+
+def _depthwise(t: tpu.Conv2dOp) -> bool:
+    _, ic, _, _ = fp32.shape4(t.input.type)
+    _, oc, _, _ = fp32.shape4(t.output.type)
+    return 1 < t.group.value.data == ic == oc
+
+
 def _plan_float(
     op: Operation,
     label: str,
     store: WeightStore,
-    buf: Callable[[SSAValue, str], Buf],
     bufs: dict[SSAValue, Buf],
-) -> Float:
+) -> list[Layer]:
     """A top op on float tensors as the FP32 code generator runs it: `lower-to-tpu`'s lowering
-    of an f32 copy of the op, built in a private block so that the module is left untouched."""
+    of an f32 copy of the op, built in a private block so that the module is left untouched;
+    in F16/BF16 when the quant IR asks for it and every tpu op has a 16-bit plan. Returns the
+    casts its inputs need, then the layer."""
     lower = LOWERINGS.get(type(op))
     if lower is None:
         raise CannotLower("no BM1684X code generation for this float op yet")
@@ -678,28 +795,61 @@ def _plan_float(
         tpu_ops = lower(clone, store)
     except Unsupported as why:
         raise CannotLower(str(why)) from why
-    out = buf(op.results[0], label)
-    scratch: list[Buf] = []
     computing = [t for t in tpu_ops if not isinstance(t, top.WeightOp)]
     for t in tpu_ops:
         block.add_op(t)
         if isinstance(t, top.WeightOp):
             weights[t.results[0]] = np.asarray(weight_value(t, store), np.float32)
-        elif t is computing[-1]:
-            values[t.results[0]] = out
-        else:
-            scratch.append(Buf(f"{label}.{len(scratch)}", _shape4(t.results[0].type), "f32"))
-            values[t.results[0]] = scratch[-1]
-    for t in computing:
-        # planned once with stand-in addresses, so that what the FP32 code generator rejects
-        # is reported here, with the op's name, before anything is emitted
-        _fp32_plan(t, label, lmem.Arena(0, HALF_LANE), lambda _: chip.GMEM_BASE)
     el = op.results[0].type.get_element_type()  # type: ignore[attr-defined]
     precision = {Float16Type: "f16", BFloat16Type: "bf16"}.get(type(el), "f32")
-    return Float(
+    # planned once with stand-in addresses, so that what the code generator rejects is reported
+    # here, with the op's name, before anything is emitted; a 16-bit layer whose tpu ops do not
+    # all have 16-bit plans computes in f32
+    computes = precision
+    if precision != "f32":
+        try:
+            for t in computing:
+                _half_plan(
+                    t, label, lmem.Arena(0, HALF_LANE), _STAND_IN, HALF_PRECISIONS[precision]
+                )
+        except CannotLower:
+            computes = "f32"
+    if computes == "f32":
+        for t in computing:
+            _fp32_plan(t, label, lmem.Arena(0, HALF_LANE), _STAND_IN)
+    else:
+        users = {w: t for t in computing for w in t.operands if w in weights}
+        weights = {w: _half_weight(users[w], w, a, computes) if w in users else a
+                   for w, a in weights.items()}  # fmt: skip
+    casts: list[Layer] = []
+    for arg, b in list(values.items()):
+        if b.kind != computes:
+            casts += _float_cast(b, computes, label, bufs)
+            converted = (b.root or b).casts[computes]
+            values[arg] = Buf(converted.name, b.shape, computes, root=converted)
+    inputs = [values[mapping[v]] for v in op.operands if v in mapping and v not in weights_of(op)]
+    out = bufs[op.results[0]] = Buf(label, _shape4(op.results[0].type), computes)
+    scratch: list[Buf] = []
+    for t in computing:
+        if t is computing[-1]:
+            values[t.results[0]] = out
+        else:
+            scratch.append(Buf(f"{label}.{len(scratch)}", _shape4(t.results[0].type), computes))
+            values[t.results[0]] = scratch[-1]
+    layer = Float(
         label, inputs, out, op=op, args=args, tpu_ops=computing, values=values,
-        weights=weights, scratch=scratch, precision=precision,
+        weights=weights, scratch=scratch, precision=precision, computes=computes,
     )  # fmt: skip
+    return [*casts, layer]
+
+
+def weights_of(op: Operation) -> set[SSAValue]:
+    """The operands of `op` that are `top.weight` results."""
+    return {v for v in op.operands if isinstance(v.owner, top.WeightOp)}
+
+
+def _STAND_IN(_: SSAValue) -> int:
+    return chip.GMEM_BASE
 
 
 def _fp32_plan(
@@ -833,10 +983,10 @@ class Arena:
     top (`alloc_high`) for a result left in local memory, which then stays clear of the
     coefficients the layer two later prefetches into the bottom of the same half."""
 
-    def __init__(self, base: int) -> None:
+    def __init__(self, base: int, size: int = HALF_LANE) -> None:
         self.base = base
         self.top = base
-        self.high = base + HALF_LANE
+        self.high = base + size
 
     def copy(self) -> Arena:
         probe = Arena(self.base)
@@ -1142,12 +1292,160 @@ def emit_int8_net(net: Int8Net, store: WeightStore, store_all: bool = False) -> 
                    device_num=IntegerAttr(1, i64))  # fmt: skip
 
 
+DEEP_PREFETCH_BYTES = 96 * 1024
+"""Coefficients (bytes per lane) loaded more than one layer ahead and not used yet, at most:
+enough to keep the GDMA busy through the compute-heavy, weight-light first stages, while the
+activation loads and stores queued behind these loads still come soon enough for the TIU."""
+
+
+@dataclass
+class _Tracked(Program):
+    """A `Program` that remembers, for each layer (by index, `position`), the local memory
+    ranges touched and the cycles each engine spends (the simulator's cost model) while that
+    layer is emitted, prefetches for later layers included."""
+
+    position: int = 0
+    touched: dict[int, list[Range]] = field(default_factory=dict)
+    cycles: dict[tuple[str, int], int] = field(default_factory=dict)
+    """(engine, position) -> cycles of the commands emitted there."""
+    quiet: bool = False
+    """Record nothing (the deep prefetch loads, checked separately)."""
+
+    def add(
+        self,
+        cls: type[InstructionOp],
+        reads: list[Range] = (),  # type: ignore[assignment]
+        writes: list[Range] = (),  # type: ignore[assignment]
+        **fields: object,
+    ) -> int:
+        cmd_id = super().add(cls, reads, writes, **fields)
+        if not self.quiet:
+            self.touched.setdefault(self.position, []).extend([*reads, *writes])
+            op = (self.tiu if cls.ENGINE == TIU else self.gdma)[-1]
+            cmd = codec.Command(op.CMD_CLASS, op.to_fields())
+            cost = tiu_cycles(cmd) if cls.ENGINE == TIU else gdma_cycles(cmd, chip.ChipTiming())
+            key = (cls.ENGINE, self.position)
+            self.cycles[key] = self.cycles.get(key, 0) + cost
+        return cmd_id
+
+
+@dataclass(frozen=True)
+class _Deep:
+    """Coefficients loaded during layer `at` (two or more layers before theirs) into
+    [`off`, `off` + `size`) of every lane, a range no layer in between touches."""
+
+    at: int
+    off: int
+    size: int
+
+
 def _emit_layers(net: Int8Net, weights: list[dict[str, int]], store_all: bool) -> Program:
-    """The commands of every layer, overlapped: layer i + 1's coefficients are loaded (into the
-    other half) while layer i computes, and a result read only by the next layer stays in local
-    memory when both layers then run whole (see `_Io`)."""
+    """The commands of every layer, overlapped: coefficients are loaded ahead of their layer
+    (`_emit_pass`), more than one layer ahead where the first pass leaves local memory free for
+    long enough (`_plan_deep`)."""
+    first = _emit_pass(net, weights, store_all, {})
+    deep = _plan_deep(net, weights, first)
+    if not deep:
+        return first
+    second = _emit_pass(net, weights, store_all, deep)
+    # the plan relies on the second pass touching what the first did, bar the coefficients:
+    # should a range a deep load fills be touched before its layer, keep the first pass
+    for j, d in deep.items():
+        for p in range(d.at, j):
+            if any(lo < d.off + d.size and d.off < hi for lo, hi in second.touched.get(p, [])):
+                return first
+    return second
+
+
+def _coeff_cost(round_mode: int, layer: Layer, w: dict[str, int]) -> tuple[int, int]:
+    """(bytes per lane from an EU-aligned start, GDMA cycles) of a layer's coefficients."""
+    arena = Arena(0, LANE_BYTES)
+    probe = _Tracked()
+    _COEFFS[type(layer)](_Em(probe, round_mode), layer, arena, w)
+    return arena.top, probe.cycles.get((GDMA, 0), 0)
+
+
+def _merged(ranges: list[Range]) -> list[Range]:
+    out: list[Range] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _plan_deep(net: Int8Net, weights: list[dict[str, int]], first: _Tracked) -> dict[int, _Deep]:
+    """Which layers' coefficients load two or more layers early, when and where.
+
+    `first` is the one-layer-ahead emission: what it touches in local memory while each layer
+    is emitted (the layer's tensors, the kept result it reads, the next layer's prefetched
+    coefficients) and how long each engine works there. A layer's coefficients can load
+    during layer t into any range of every lane that layers t to it leave untouched and no
+    other early load holds then. Loads stay in layer order (the GDMA runs them in order); layer
+    t takes loads while the GDMA would otherwise wait for its computation (its TIU cycles
+    beyond its own GDMA cycles), at most `DEEP_PREFETCH_BYTES` ahead, each into the free range
+    touched longest ago (its load waits for that use to end)."""
     layers = net.layers
-    prog = Program()
+    busy = {p: _merged(r) for p, r in first.touched.items()}
+    pending = [j for j, layer in enumerate(layers) if type(layer) in _COEFFS]
+    cost = {j: _coeff_cost(net.round_mode, layers[j], weights[j]) for j in pending}
+    plan: dict[int, _Deep] = {}
+    k = 0
+    for t in range(len(layers)):
+        slack = first.cycles.get((TIU, t), 0) - first.cycles.get((GDMA, t), 0)
+        while k < len(pending) and pending[k] <= t + 1:
+            k += 1  # loaded the ordinary way, one layer ahead
+        while k < len(pending) and slack > 0:
+            j = pending[k]
+            size, cycles = cost[j]
+            ahead = sum(d.size for i, d in plan.items() if d.at <= t < i)
+            if ahead + size > DEEP_PREFETCH_BYTES:
+                break
+            held = [(d.off, d.off + d.size) for i, d in plan.items() if i >= t]
+            taken = _merged([r for p in range(t, j + 1) for r in busy.get(p, [])] + held)
+            off = _free_range(taken, size, busy, plan, t)
+            if off is None:
+                break
+            plan[j] = _Deep(t, off, size)
+            slack -= cycles
+            k += 1
+    return plan
+
+
+def _free_range(
+    taken: list[Range], size: int, busy: dict[int, list[Range]], plan: dict[int, _Deep], t: int
+) -> int | None:
+    """An EU-aligned offset of `size` free bytes outside `taken`: of the candidates (each free
+    gap's start and end) the one whose last use before layer `t` is oldest."""
+    candidates: list[int] = []
+    edge = 0
+    for lo, hi in [*taken, (LANE_BYTES, LANE_BYTES)]:
+        start = -(-edge // chip.EU_BYTES) * chip.EU_BYTES
+        end = (lo - size) // chip.EU_BYTES * chip.EU_BYTES
+        if start <= end:
+            candidates += [start, end]
+        edge = max(edge, hi)
+
+    def last_use(off: int) -> int:
+        for p in range(t - 1, -1, -1):
+            if any(lo < off + size and off < hi for lo, hi in busy.get(p, [])):
+                return p
+        uses = [k for k, d in plan.items() if d.off < off + size and off < d.off + d.size]
+        return max(uses, default=-1)
+
+    return min(candidates, key=lambda off: (last_use(off), off), default=None)
+
+
+def _emit_pass(
+    net: Int8Net, weights: list[dict[str, int]], store_all: bool, deep: dict[int, _Deep]
+) -> _Tracked:
+    """The commands of every layer, overlapped: layer i + 1's coefficients are loaded (into the
+    other half) while layer i computes, unless `deep` loads them earlier elsewhere, and a result
+    read only by the next layer stays in local memory when both layers then run whole (see
+    `_Io`)."""
+    layers = net.layers
+    prog = _Tracked()
     em = _Em(prog, net.round_mode)
     spans = [prog.new_layer(layer.name) for layer in layers]
     readers: dict[int, int] = {}
@@ -1157,6 +1455,9 @@ def _emit_layers(net: Int8Net, weights: list[dict[str, int]], store_all: bool) -
     net_outputs = {id(b.root or b) for _, b in net.outputs}
     arenas: dict[int, Arena] = {}
     coeffs: dict[int, list[LT]] = {}
+    early: dict[int, list[int]] = {}
+    for j, d in sorted(deep.items()):
+        early.setdefault(d.at, []).append(j)
 
     def load_coeffs(j: int) -> None:
         previous = prog.attribute_to(spans[j])
@@ -1164,14 +1465,40 @@ def _emit_layers(net: Int8Net, weights: list[dict[str, int]], store_all: bool) -
         coeffs[j] = _COEFFS[type(layers[j])](em, layers[j], arenas[j], weights[j])
         prog.attribute_to(previous)
 
+    def load_deep(j: int) -> None:
+        d = deep[j]
+        previous = prog.attribute_to(spans[j])
+        prog.quiet = True
+        coeffs[j] = _COEFFS[type(layers[j])](em, layers[j], Arena(d.off, d.size), weights[j])
+        prog.quiet = False
+        prog.attribute_to(previous)
+        # the layer's own arena keeps the room its coefficients took in the first pass, so
+        # that its other tensors lie where the plan saw them
+        arenas[j] = Arena((j % 2) * HALF_LANE)
+        arenas[j].top += d.size
+
+    def prefetch(i: int) -> Callable[[], None] | None:
+        ahead = i + 1 < len(layers) and type(layers[i + 1]) in _COEFFS and i + 1 not in deep
+        later = early.get(i, [])
+        if not ahead and not later:
+            return None
+
+        def run() -> None:
+            if ahead:
+                load_coeffs(i + 1)
+            for j in later:
+                load_deep(j)
+
+        return run
+
     resident: dict[int, LT] = {}
     for i, layer in enumerate(layers):
+        prog.position = i
         prog.attribute_to(spans[i])
         if i not in arenas and type(layer) in _COEFFS:
             load_coeffs(i)
         nxt = layers[i + 1] if i + 1 < len(layers) else None
-        prefetch = nxt is not None and type(nxt) in _COEFFS
-        em.defer_prefetch((lambda j=i + 1: load_coeffs(j)) if prefetch else None)
+        em.defer_prefetch(prefetch(i))
         uses = [k for k, b in enumerate(nxt.inputs) if b is layer.output] if nxt else []
         keep = (
             bool(uses)
@@ -1837,10 +2164,31 @@ def _emit_float(em: _Em, layer: Float, arena: Arena, w: dict[str, int]) -> None:
 
     fem = fp32.Emitter(em.prog)
     for t in layer.tpu_ops:
-        plan = _fp32_plan(t, layer.name, lmem.Arena(arena.base, HALF_LANE), addr)
+        lay = lmem.Arena(arena.base, HALF_LANE)
+        if layer.computes == "f32":
+            plan = _fp32_plan(t, layer.name, lay, addr)
+        else:
+            plan = _half_plan(t, layer.name, lay, addr, HALF_PRECISIONS[layer.computes])
         plan.prefetch(fem)
         plan.body(fem)
         fem.flush_prefetch()
+
+
+def _emit_float_cast(em: _Em, layer: FloatCast, arena: Arena, w: dict[str, int]) -> None:
+    def dt(kind: str) -> Precision:
+        return HALF_PRECISIONS.get(kind, Precision.FP32)
+
+    src, out = layer.inputs[0], layer.output
+    plan = fp32.plan_cast(
+        layer.name,
+        out.shape,
+        (src.address, dt(src.kind)),
+        (out.address, dt(out.kind)),
+        lmem.Arena(arena.base, HALF_LANE),
+    )
+    fem = fp32.Emitter(em.prog)
+    plan.body(fem)
+    fem.flush_prefetch()
 
 
 _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
@@ -1856,6 +2204,7 @@ _EMITTERS: dict[type, Callable[[_Em, Any, Arena, dict[str, int]], None]] = {
     Add: _emit_add,
     MatMul: _emit_matmul,
     Float: _emit_float,
+    FloatCast: _emit_float_cast,
 }
 """Command emitter of each layer kind."""
 

@@ -10,6 +10,13 @@ its bias, clipped ReLUs as a clamp of the requantized integers, concat as a copy
 by the input's 8-bit pattern, the input quantizer as float32 `x * (1 / scale)`
 rounded then saturated, and the output as float32 `q * scale`. The simulator's output must equal
 this bit for bit on every tensor (`tests/test_e2e_int8.py`).
+
+Float layers are the FP32 reference interpreter's kernel of their top op; a layer computed in
+F16/BF16 gets its (already 16-bit) inputs and weights as f32 values and its result rounded to
+its type (nearest even), and float casts round to the target type. 16-bit tensors are held as
+their f32 values. These are models, not bit-exact: the chip accumulates in its own order and
+rounds some intermediates (tests compare them with a tolerance, and feed the simulated float
+results to the integer layers after them through `overrides`).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from nntc.passes.lowering.int8 import (
     DCast,
     DwConv,
     Float,
+    FloatCast,
     Int8Net,
     Layer,
     Lut,
@@ -41,7 +49,7 @@ from nntc.passes.lowering.int8 import (
 from nntc.targets.reference.interpreter import TopFunctions
 from nntc.targets.weight_store import WeightStore
 
-__all__ = ["round_float", "round_shift", "run_int8_net"]
+__all__ = ["round_float", "round_shift", "round_to_kind", "run_int8_net"]
 
 INT32 = (-(1 << 31), (1 << 31) - 1)
 
@@ -168,10 +176,24 @@ def _run_float(layer: Float, args: list[np.ndarray]) -> np.ndarray:
     return np.asarray(y, np.float32)
 
 
+def round_to_kind(x: np.ndarray, kind: str) -> np.ndarray:
+    """float32 values rounded to f16 / bf16 (nearest even), returned as float32; f32 as is."""
+    x = np.asarray(x, np.float32)
+    if kind == "f16":
+        return x.astype(np.float16).astype(np.float32)
+    if kind == "bf16":
+        bits = x.view(np.uint32).astype(np.uint64)
+        rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+        return rounded.astype(np.uint32).view(np.float32)
+    return x
+
+
 def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
     out = layer.output
     if isinstance(layer, Float):
-        return _run_float(layer, args)
+        return round_to_kind(_run_float(layer, args), layer.computes)
+    if isinstance(layer, FloatCast):
+        return round_to_kind(args[0], out.kind)
     if isinstance(layer, QCast):
         scaled = args[0].astype(np.float32) * np.float32(layer.inv_scale)
         return _sat(np.clip(round_float(scaled, mode), *INT32), out)
@@ -222,8 +244,14 @@ def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
     raise TypeError(f"no reference for {type(layer).__name__}")
 
 
-def run_int8_net(net: Int8Net, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every layer's result by layer name (and the net outputs by their names)."""
+def run_int8_net(
+    net: Int8Net,
+    inputs: Mapping[str, np.ndarray],
+    overrides: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every layer's result by layer name (and the net outputs by their names); a layer named
+    in `overrides` takes that value instead of its own result (to feed the layers after a
+    float layer the simulator's result)."""
     values: dict[int, np.ndarray] = {}
 
     def read(b: Buf) -> np.ndarray:
@@ -233,7 +261,11 @@ def run_int8_net(net: Int8Net, inputs: Mapping[str, np.ndarray]) -> dict[str, np
         values[id(b.root or b)] = np.asarray(inputs[name], np.float32).reshape(b.shape)
     results: dict[str, np.ndarray] = {}
     for layer in net.layers:
-        y = _run(layer, [read(b) for b in layer.inputs], net.round_mode).reshape(layer.output.shape)
+        if overrides is not None and layer.name in overrides:
+            y = np.asarray(overrides[layer.name]).reshape(layer.output.shape)
+        else:
+            y = _run(layer, [read(b) for b in layer.inputs], net.round_mode)
+            y = y.reshape(layer.output.shape)
         values[id(layer.output.root or layer.output)] = y
         results[layer.name] = y
     for name, b in net.outputs:
