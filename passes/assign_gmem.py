@@ -11,14 +11,22 @@ Results:
 - every `top.weight` gets `nntc.gmem_addr` (equal names share one copy);
 - every tpu op result and every function argument gets `nntc.gmem_addr` (an op attribute, an
   argument attribute); a `tpu.reshape` has its input's address (it moves no data);
+- in a `tpu.group` (the `layer-group` pass, which runs before), every `tpu.load` gets the
+  `global_addr` of the tensor it reads and every `tpu.store` that of the group result it writes
+  (a yielded value that is not stored gets `nntc.gmem_addr` on its op); a member result that
+  only members read lives in local memory and gets no DDR at all;
 - the module gets `nntc.gmem`, a dictionary: `coeff_addr`, `coeff_size`, `ctx_addr`,
   `ctx_size`, `io_size`, `activation_region_size` (bytes the activations occupy with reuse) and
   `activation_total_size` (the sum of every activation's size, what no reuse would cost).
 
 Lifetimes are positions in the function's op order: a tensor lives from the op that defines it
 to its last user, and a block is reused only by a tensor defined after that user (an op never
-writes its result over one of its own inputs). Placement is first fit by offset, in definition
-order, which is deterministic.
+writes its result over one of its own inputs). A `tpu.group` is one position, as in TPU-MLIR:
+its results are defined there and every value it reads (through a load or directly) lives until
+there, i.e. until its last slice's stores. A sliced group stores slice i before it loads slice
+i + 1, so a result placed over an input that dies inside the group would overwrite rows still
+to be loaded; layer by layer that reuse would be allowed. Placement is first fit by offset, in
+definition order, which is deterministic.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     i64,
 )
-from xdsl.ir import Attribute, BlockArgument, OpResult, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -109,6 +117,41 @@ def place_first_fit(buffers: list[_Buffer], base: int) -> int:
     return end
 
 
+def _top_level(op: Operation, block: Block) -> Operation:
+    """The op of `block` that is `op` or holds it (a `tpu.group` for the ops inside it)."""
+    while op.parent_block() is not block:
+        parent = op.parent_op()
+        assert parent is not None, "a use outside the function"
+        op = parent
+    return op
+
+
+def _yielded(group: tpu.GroupOp) -> list[SSAValue]:
+    last = group.body.block.last_op
+    if not isinstance(last, tpu.YieldOp):
+        raise DiagnosticException("assign-gmem: a tpu.group without its tpu.yield")
+    return list(last.values)
+
+
+def _annotate(value: SSAValue, addr: int, arg_attrs: list[DictionaryAttr]) -> None:
+    """Record `addr` where the lowering reads it (`layer_group.resolve_addr`)."""
+    if isinstance(value, BlockArgument):
+        entries = dict(arg_attrs[value.index].data)
+        entries[GMEM_ADDR_ATTR] = _addr_attr(addr)
+        arg_attrs[value.index] = DictionaryAttr(entries)
+        return
+    assert isinstance(value, OpResult)
+    owner = value.op
+    if isinstance(owner, tpu.GroupOp):
+        inner = _yielded(owner)[value.index]
+        if isinstance(inner.owner, tpu.StoreOp):
+            inner.owner.properties["global_addr"] = _addr_attr(addr)
+        else:
+            _annotate(inner, addr, arg_attrs)
+        return
+    owner.attributes[GMEM_ADDR_ATTR] = _addr_attr(addr)
+
+
 def _the_function(module: ModuleOp) -> func.FuncOp:
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
     if len(funcs) != 1:
@@ -153,6 +196,13 @@ class AssignGmemPass(ModulePass):
         for o in block.ops:
             if isinstance(o, top.WeightOp) or o.dialect_name() != "tpu":
                 continue
+            if isinstance(o, tpu.GroupOp):
+                _yielded(o)
+                for res in o.results:  # a group is one step: its results are defined there
+                    buf = _Buffer(tensor_bytes(res.type), position[o], position[o], [res])
+                    buffers.append(buf)
+                    root[res] = buf
+                continue
             if len(o.results) != 1:
                 raise DiagnosticException(f"assign-gmem: expected one result of '{o.name}'")
             res = o.results[0]
@@ -175,9 +225,10 @@ class AssignGmemPass(ModulePass):
             root[v].io = True
         for v, buf in root.items():
             for use in v.uses:
-                user = use.operation
-                if user is ret:
+                if use.operation is ret:
                     continue
+                # a use inside a group (its load, or a member reading it whole) is the group's
+                user = _top_level(use.operation, block)
                 buf.last = max(buf.last, position.get(user, buf.last))
 
         # --- placement ------------------------------------------------------------------
@@ -195,13 +246,19 @@ class AssignGmemPass(ModulePass):
         arg_attrs += [DictionaryAttr({})] * (len(block.args) - len(arg_attrs))
         for b in buffers:
             for v in b.values:
-                if isinstance(v, BlockArgument):
-                    entries = dict(arg_attrs[v.index].data)
-                    entries[GMEM_ADDR_ATTR] = _addr_attr(b.addr)
-                    arg_attrs[v.index] = DictionaryAttr(entries)
-                else:
-                    assert isinstance(v, OpResult)
-                    v.op.attributes[GMEM_ADDR_ATTR] = _addr_attr(b.addr)
+                _annotate(v, b.addr, arg_attrs)
+        for o in block.ops:
+            if not isinstance(o, tpu.GroupOp):
+                continue
+            for load in o.body.block.ops:
+                if not isinstance(load, tpu.LoadOp):
+                    continue
+                if load.input not in root:
+                    raise DiagnosticException(
+                        f"assign-gmem: a tpu.load in a tpu.group reads {load.input}, which is "
+                        "not a tensor of the function"
+                    )
+                load.properties["global_addr"] = _addr_attr(root[load.input].addr)
         fn.arg_attrs = ArrayAttr(arg_attrs)
         stats = {
             "coeff_addr": chip.GMEM_BASE,

@@ -1,4 +1,4 @@
-"""Layer groups for `lower-to-bm1684x{layer-group=true}`: consecutive layers run out of LMEM.
+"""Layer groups (the `layer-group` pass, `lower-to-bm1684x{layer-group=true}`): layers in LMEM.
 
 Without groups every tpu op is its own layer: it loads its inputs from DDR, computes and stores
 its result, so every activation goes to DDR and back. A *group* is a run of consecutive ops of
@@ -39,11 +39,20 @@ group takes the slicing (n_slices, h_slices) that fits and costs least; a group 
 op grows one op at a time while it still plans, and the one whose cost is furthest below the
 sum of its members' costs alone wins (none, if none is below).
 
-In IR: the `layer-group` pass (after `assign-gmem`) makes that choice and wraps each group in
-a `tpu.group slices(n_slices, h_slices)` holding a `tpu.load` per input (the batch and the rows,
-halos included, of every slice; the LMEM offset of its buffer) and a `tpu.store` per result
-read after the group; `lower-to-bm1684x` runs such groups as given (`group_plan_of`). The
-lowering also records every group's decision on the cmd_group (`nntc.groups`).
+In IR: the `layer-group` pass makes that choice and wraps each group in a `tpu.group
+slices(n_slices, h_slices)` holding a `tpu.load` per input (the batch and the rows, halos
+included, of every slice; the LMEM offset of its buffer) and a `tpu.store` per result read after
+the group; `lower-to-bm1684x` runs such groups as given (`group_plan_of`). The lowering also
+records every group's decision on the cmd_group (`nntc.groups`).
+
+DDR and slices. Slice i's stores come before slice i + 1's loads, so a sliced group is only
+valid if no stored result shares DDR with a value the group reads. As in TPU-MLIR, groups are
+decided before global addresses: `layer-group` runs before `assign-gmem` (no decision depends on
+an address; it plans with `UNPLACED`) and `assign-gmem` places a `tpu.group` as one step, every
+value it reads living until its last store, then fills the `gmem(...)` of its loads and stores.
+`lower-to-bm1684x{layer-group=true}`, which groups after addresses are fixed by a layer-by-layer
+order, still refuses to slice a group whose result overlaps an input (`_check_ddr`), and so does
+the lowering of a `tpu.group` whose addresses were edited into such an overlap.
 """
 
 from __future__ import annotations
@@ -62,7 +71,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from nntc.dialects import top as nntc_top
 from nntc.dialects import tpu
 from nntc.dialects.bm1684x import ArEu, ArOp, ConvEu, ConvOp, Layout, PordEu, PordOp
-from nntc.passes.assign_gmem import gmem_addr, gmem_stats
+from nntc.passes.assign_gmem import GMEM_STATS_ATTR, gmem_addr
 from nntc.passes.lowering.layers import (
     FP32,
     MAX_DIM,
@@ -111,6 +120,13 @@ PATIENCE = 4
 
 class NotGroupable(Exception):
     """This op cannot be a member of a layer group (as placed); the group ends before it."""
+
+
+def UNPLACED(value: SSAValue) -> int:  # noqa: N802 (a constant of the Addr type)
+    """The address function of planning before `assign-gmem`: every value at 0. Decisions do not
+    depend on addresses; with it `plan_slicing` skips the DDR-overlap check, which `assign-gmem`
+    then makes hold by placing each group as one step (module docstring)."""
+    return 0
 
 
 # --- the simulator's cost model, per command ------------------------------------------------
@@ -708,7 +724,7 @@ def plan_slicing(
         for j, v in enumerate(m.inputs):
             if v not in inside and v not in loaded and j not in m.bcast:
                 loaded.append(v)
-    if len(geoms) > 1:
+    if len(geoms) > 1 and addr is not UNPLACED:
         _check_ddr(members, loaded, stored, addr)
     n = shape4(members[-1].result.type)[0]
     plan = GroupPlan(
@@ -739,8 +755,8 @@ def plan_slicing(
 def _check_ddr(
     members: list[Member], loaded: list[SSAValue], stored: list[SSAValue], addr: Addr
 ) -> None:
-    """Slices store before later slices load: `assign-gmem` may have given a result the DDR of
-    an input that dies in the group (a layer-by-layer order allows it), which slicing may not."""
+    """Slices store before later slices load: addresses assigned layer by layer may give a result
+    the DDR of an input that dies in the group, which slicing may not allow (module docstring)."""
     ins = [*loaded, *(m.inputs[j] for m in members for j in m.bcast)]
     for out in stored:
         lo = addr(out)
@@ -794,15 +810,22 @@ def plan_group(
 
 
 def resolve_addr(value: SSAValue) -> int:
-    """`assign-gmem`'s address of `value`, seen through `tpu.group` results (the yielded value),
-    `tpu.load` (its global tensor) and `tpu.store` (the value it stores)."""
+    """`assign-gmem`'s address of `value`, seen through `tpu.group` results (the yielded value)
+    and `tpu.load` / `tpu.store` (their `gmem(...)`, else the tensor they move); a group
+    member's result that is stored has its store's address."""
     owner = value.owner
     if isinstance(owner, tpu.GroupOp):
         last = owner.body.block.last_op
         assert isinstance(last, tpu.YieldOp)
         return resolve_addr(last.values[owner.results.index(value)])
     if isinstance(owner, tpu.LoadOp | tpu.StoreOp):
+        if owner.global_addr is not None:
+            return owner.global_addr.value.data
         return resolve_addr(owner.input)
+    for use in value.uses:
+        st = use.operation
+        if isinstance(st, tpu.StoreOp) and st.global_addr is not None:
+            return st.global_addr.value.data
     return gmem_addr(value)
 
 
@@ -893,10 +916,15 @@ def _rank4(v: SSAValue) -> bool:
     return isinstance(v.type, TensorType) and len(v.type.get_shape()) == 4
 
 
-def wrap_group(plan: GroupPlan, addr: Addr) -> tpu.GroupOp:
+def wrap_group(plan: GroupPlan, addr: Addr | None = None) -> tpu.GroupOp:
     """Move the plan's members into a `tpu.group` with its slicing: a `tpu.load` per input
     (rows and batch of every slice, halos included; its LMEM buffer) and a `tpu.store` per
-    result read after the group (yielded); later uses read the group's results."""
+    result read after the group (yielded); later uses read the group's results. With `addr`
+    the loads and stores get their DDR addresses; without, `assign-gmem` fills them."""
+
+    def gmem(v: SSAValue) -> dict[str, int]:
+        return {} if addr is None else {"global_addr": addr(v)}
+
     ops = [m.op for m in plan.members]
     inside = set(ops)
     block = ops[0].parent_block()
@@ -914,8 +942,7 @@ def wrap_group(plan: GroupPlan, addr: Addr) -> tpu.GroupOp:
     for v in plan.loaded:
         if not _rank4(v):
             continue
-        load = tpu.LoadOp(v, local_addr=plan.bufs[v][0].off, global_addr=addr(v),
-                          **_slices_of(plan, v))  # fmt: skip
+        load = tpu.LoadOp(v, local_addr=plan.bufs[v][0].off, **gmem(v), **_slices_of(plan, v))
         body.add_op(load)
         for use in list(v.uses):
             if use.operation in inside:
@@ -924,8 +951,7 @@ def wrap_group(plan: GroupPlan, addr: Addr) -> tpu.GroupOp:
     stores: list[tpu.StoreOp] = []
     for v in plan.stored:
         if _rank4(v):
-            st = tpu.StoreOp(v, local_addr=plan.bufs[v][0].off, global_addr=addr(v),
-                             **_slices_of(plan, v))  # fmt: skip
+            st = tpu.StoreOp(v, local_addr=plan.bufs[v][0].off, **gmem(v), **_slices_of(plan, v))
             stores.append(st)
             results.append(st.output)
         else:
@@ -955,8 +981,9 @@ class LayerGroupPass(ModulePass):
     """Choose the layer groups (the module docstring) and wrap each in a `tpu.group` that shows
     the decision: `slices(n_slices, h_slices)`, a `tpu.load` per input with the batch and the
     rows (halo included) of every slice and the LMEM offset of its buffer, a `tpu.store` per
-    result read after the group. `lower-to-bm1684x` runs the groups as given. Needs
-    `assign-gmem` (addresses and buffers are those the lowering will use)."""
+    result read after the group. `lower-to-bm1684x` runs the groups as given. Runs before
+    `assign-gmem`, which places each group as one step and fills the loads' and stores'
+    `gmem(...)`; after it, the addresses could not keep slices apart (module docstring)."""
 
     name = "layer-group"
 
@@ -968,10 +995,11 @@ class LayerGroupPass(ModulePass):
         funcs = [o for o in op.ops if isinstance(o, func.FuncOp)]
         if len(funcs) != 1:
             raise DiagnosticException(f"layer-group: expected one func.func, got {len(funcs)}")
-        try:
-            gmem_stats(op)
-        except DiagnosticException as why:
-            raise DiagnosticException(f"layer-group: {why}") from None
+        if GMEM_STATS_ATTR in op.attributes:
+            raise DiagnosticException(
+                "layer-group: the module already has DDR addresses: run layer-group before "
+                "assign-gmem (it places a group's inputs and results as one step)"
+            )
         ops = [
             (o, op_name(o, i))
             for i, o in enumerate(funcs[0].body.block.ops)
@@ -986,14 +1014,14 @@ class LayerGroupPass(ModulePass):
                 units += 1
                 i += 1
                 continue
-            best = grow_group(ops, i, arena, alone)
+            best = grow_group(ops, i, arena, alone, UNPLACED)
             if best is not None:
-                wrap_group(best, resolve_addr)
+                wrap_group(best)
                 units += 1
                 i += len(best.members)
                 continue
             try:
-                units += make_plan(o, name, Arena(*arena), resolve_addr).uses_lmem
+                units += make_plan(o, name, Arena(*arena), UNPLACED).uses_lmem
             except (CannotLower, LmemOverflow):
                 pass  # the lowering reports it
             i += 1
@@ -1008,6 +1036,7 @@ __all__ = [
     "wrap_group",
     "Member",
     "NotGroupable",
+    "UNPLACED",
     "dma_cycles",
     "plan_group",
     "plan_slicing",

@@ -30,8 +30,12 @@ With `layer-group=true` (`nntc.passes.layer_group`), runs of consecutive layers 
 unit, a layer group: their weights are prefetched together and stay resident, a result only
 read inside the group stays in local memory (no store, no reload), and a group that does not
 fit runs slice by slice (N and H, halos recomputed), software-pipelined. The `layer-group`
-pass makes the same choice ahead of time and records it as `tpu.group` ops, which this pass
-runs as given (whether or not `layer-group=true`). Each group's decision is recorded on the
+pass makes the same choice ahead of time, before `assign-gmem`, and records it as `tpu.group`
+ops, which this pass runs as given (whether or not `layer-group=true`), at the DDR addresses of
+their loads and stores. That is the order `nntc-bmneto` uses: `assign-gmem` then keeps every
+value a group reads alive across the group, so that any group may be sliced; with
+`layer-group=true` alone, groups are chosen after a layer-by-layer placement and one whose
+result shares DDR with one of its inputs runs whole. Each group's decision is recorded on the
 cmd_group as the JSON attribute `nntc.groups`.
 """
 

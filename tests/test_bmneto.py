@@ -27,6 +27,7 @@ from nntc.pipeline import (
     PipelineError,
     compare,
     compile_onnx,
+    compile_steps,
     output_files,
     write_outdir,
 )
@@ -263,7 +264,7 @@ def test_seed_command_on_a_small_cnn(
     progress = [PROGRESS_LINE.fullmatch(line) for line in err.splitlines()]
     assert all(progress), err
     assert [m["step"] for m in progress if m] == steps
-    assert [m["index"] for m in progress if m] == [f"{i:>2}/10" for i in range(1, 11)]
+    assert [m["index"] for m in progress if m] == [f"{i:>2}/11" for i in range(1, 12)]
 
     names = sorted(p.name for p in outdir.iterdir())
     assert names == sorted(output_files_for("tiny_cnn", check=True))
@@ -318,8 +319,9 @@ def test_stage_ir_files_are_the_pipeline(
     from_tpu, from_final = tmp_path / "from_tpu.bmodel", tmp_path / "from_final.bmodel"
     tpu_ir = str(outdir / "tiny_cnn_tpu.mlir")
     with pytest.raises(SystemExit) as exit_:
-        opt.main([tpu_ir, "-p", "lower-to-bm1684x{net=tiny_cnn layer-group=true}", "-t", "bmodel", "-o",
-                  str(from_tpu)])  # fmt: skip
+        opt.main(
+            [tpu_ir, "-p", "lower-to-bm1684x{net=tiny_cnn}", "-t", "bmodel", "-o", str(from_tpu)]
+        )
     assert exit_.value.code in (0, None)
     assert from_tpu.read_bytes() == bmodel
     final_ir = str(outdir / "tiny_cnn_final.mlir")
@@ -473,6 +475,13 @@ def test_resnet18_at_64(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 # --- the Python API -----------------------------------------------------------------------------
 
 
+def test_compile_onnx_without_layer_groups() -> None:
+    assert "layer-group" in COMPILE_STEPS and "layer-group" not in compile_steps(False)
+    result = compile_onnx(small_cnn(), shapes=[[1, 3, 16, 16]], layer_group=False)
+    assert [name for name, _ in result.timings] == list(compile_steps(False))
+    assert not any(op.name == "tpu.group" for op in result.stages["tpu"].module.walk())
+
+
 def test_compile_onnx_api(tmp_path: Path) -> None:
     steps: list[tuple[str, str]] = []
 
@@ -493,6 +502,14 @@ def test_compile_onnx_api(tmp_path: Path) -> None:
     assert "top.conv" in top_ops and "tpu.conv2d" not in top_ops
     assert "tpu.conv2d" in {op.name for op in result.stages["tpu"].module.walk()}
     assert result.stages["final"].weight_names == ("network.coeff",)
+    # layer groups are decided before DDR addresses: the tpu stage holds them, placed
+    tpu_stage = list(result.stages["tpu"].module.walk())
+    assert any(op.name == "tpu.group" for op in tpu_stage)
+    assert all(
+        op.properties.get("global_addr") is not None
+        for op in tpu_stage
+        if op.name in ("tpu.load", "tpu.store")
+    )
     assert result.bmodel[:4] == b"\xee\xaa\x55\xff"  # the bmodel magic
     assert result.layer_map and {"pool1", "fc"} <= {
         layer["name"]  # type: ignore[index]

@@ -6,8 +6,8 @@
 takes the flags of the NNTC guide's `python3 -m bmneto` (also `python -m nntc.bmneto`; the
 dashed spellings `--input-names`, ... work too) and runs `nntc.pipeline`:
 
-    import -> canonicalize -> fold-constants -> lower-to-tpu{mode=f32} -> assign-gmem
-           -> lower-to-bm1684x -> bmodel
+    import -> canonicalize -> fold-constants -> lower-to-tpu{mode=f32} -> layer-group
+           -> assign-gmem -> lower-to-bm1684x -> bmodel
 
 then, unless `--no-cmp` (or `--cmp False`), simulates the bmodel on a deterministic
 standard-normal input (seed 0), runs the model on onnxruntime and prints, per output, the cosine
@@ -242,9 +242,10 @@ def _print_check(net: str, check: CheckResult, out: TextIO) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _argument_parser().parse_args(argv)
-    from nntc.pipeline import CHECK_STEPS, COMPILE_STEPS, PipelineError
+    from nntc.pipeline import CHECK_STEPS, PipelineError, compile_steps
 
-    steps = len(COMPILE_STEPS) + (len(CHECK_STEPS) if args.cmp else 0) + 1  # + writing DIR
+    # + writing DIR
+    steps = len(compile_steps(args.layer_group)) + (len(CHECK_STEPS) if args.cmp else 0) + 1
     progress = Progress(sys.stderr, steps)
     try:
         return run(args, sys.stdout, sys.stderr, progress)

@@ -9,15 +9,20 @@
 
 `compile_onnx` runs everything in one process on one module, never re-parsing:
 
-    import -> canonicalize -> fold-constants -> lower-to-tpu{mode=f32} -> assign-gmem
-           -> lower-to-bm1684x -> bmodel bytes
+    import -> canonicalize -> fold-constants -> lower-to-tpu{mode=f32} -> layer-group
+           -> assign-gmem -> lower-to-bm1684x -> bmodel bytes
 
-and keeps a clone of the module after fold-constants (`top`), after assign-gmem (`tpu`, the
-input of lower-to-bm1684x) and after lower-to-bm1684x (`final`). Every clone shares the run's
-weight store and names its side-car file in its `nntc.weights` attribute, so that
-`write_outdir` writes each `<net>_<stage>.mlir` beside its `<net>_<stage>.npz`, readable by
-`nntc-opt`: `nntc-opt <net>_tpu.mlir -p 'lower-to-bm1684x{net=<net> layer-group=true}' -t bmodel -o x.bmodel`
-gives the same bytes as the pipeline (with the same `SOURCE_DATE_EPOCH`).
+Layer groups are decided before DDR addresses (as TPU-MLIR orders it): `assign-gmem` places
+each `tpu.group` as one step, so that a sliced group never stores over rows it has still to
+load. With `layer_group=False` the `layer-group` step is left out (`compile_steps`).
+
+It keeps a clone of the module after fold-constants (`top`), after assign-gmem (`tpu`, the
+input of lower-to-bm1684x: tpu ops, `tpu.group`s with their slices, DDR addresses) and after
+lower-to-bm1684x (`final`). Every clone shares the run's weight store and names its side-car
+file in its `nntc.weights` attribute, so that `write_outdir` writes each `<net>_<stage>.mlir`
+beside its `<net>_<stage>.npz`, readable by `nntc-opt`:
+`nntc-opt <net>_tpu.mlir -p 'lower-to-bm1684x{net=<net>}' -t bmodel -o x.bmodel` gives the
+same bytes as the pipeline (with the same `SOURCE_DATE_EPOCH`).
 
 Errors a user can fix (a missing or unreadable model, bad names or shapes, an unsupported
 target, ops the importer or the BM1684X lowering cannot handle) raise `PipelineError` with the
@@ -73,11 +78,19 @@ COMPILE_STEPS = (
     "canonicalize",
     "fold-constants",
     "lower-to-tpu",
+    "layer-group",
     "assign-gmem",
     "lower-to-bm1684x",
     "emit bmodel",
 )
-"""The steps `compile_onnx` reports to its observer, in order."""
+"""The steps `compile_onnx` reports to its observer, in order (`compile_steps`)."""
+
+
+def compile_steps(layer_group: bool = True) -> tuple[str, ...]:
+    """The steps `compile_onnx(..., layer_group=layer_group)` reports, in order."""
+    return tuple(s for s in COMPILE_STEPS if layer_group or s != "layer-group")
+
+
 CHECK_STEPS = ("simulate", "onnxruntime")
 """The steps `check_against_onnxruntime` reports."""
 
@@ -258,12 +271,14 @@ def compile_onnx(
 
     `input_names`, `shapes` and `output_names` are those of `import_onnx` (bmneto's flags);
     `net_name` defaults to the model file's stem; `layer_group` keeps chains of layers in local
-    memory (`lower-to-bm1684x{layer-group=true}`). Raises `PipelineError` for the user's errors.
+    memory (the `layer-group` pass, before `assign-gmem`). Raises `PipelineError` for the
+    user's errors.
     """
     from xdsl.transforms.canonicalize import CanonicalizePass
 
     from nntc.passes.assign_gmem import AssignGmemPass
     from nntc.passes.fold_constants import FoldConstantsPass
+    from nntc.passes.layer_group import LayerGroupPass
     from nntc.passes.lower_to_bm1684x import LAYERS_ATTR, LowerToBm1684xPass
     from nntc.passes.lower_to_tpu import LowerToTpuPass
     from nntc.targets.bm1684x.bmodel import BModelError, bmodel_bytes
@@ -295,8 +310,9 @@ def compile_onnx(
         (CanonicalizePass(), None),
         (FoldConstantsPass(), "top"),
         (LowerToTpuPass(chip=chip, mode="f32"), None),
+        *([(LayerGroupPass(), None)] if layer_group else []),
         (AssignGmemPass(), "tpu"),
-        (LowerToBm1684xPass(net=net, layer_group=layer_group), "final"),
+        (LowerToBm1684xPass(net=net), "final"),
     ]
     for pass_, snapshot in passes:
         with steps.step(pass_.name):
@@ -514,6 +530,7 @@ __all__ = [
     "check_net_name",
     "check_target",
     "compare",
+    "compile_steps",
     "compile_onnx",
     "default_net_name",
     "deterministic_inputs",

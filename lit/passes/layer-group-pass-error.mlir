@@ -1,5 +1,5 @@
 // RUN: not nntc-opt %s -p 'lower-to-bm1684x' 2>&1 | filecheck %s
-// RUN: not nntc-opt %S/layer-group-slice-h.mlir -p 'layer-group' 2>&1 | filecheck %s --check-prefix=NOGMEM
+// RUN: not nntc-opt %S/layer-group-slice-h.mlir -p 'assign-gmem,layer-group' 2>&1 | filecheck %s --check-prefix=AFTER
 
 // A tpu.group whose slicing cannot run: the batch of four does not fit half of local memory
 // in one slice (layer-group-slice-n.mlir: it needs n_slices = 4). The lowering names the group
@@ -22,6 +22,6 @@ builtin.module attributes {nntc.gmem = {coeff_addr = 4294967296 : i64, coeff_siz
 // CHECK: lower-to-bm1684x: 1 op(s) cannot be lowered:
 // CHECK-NEXT: tpu.group starting at tpu.conv2d#0: cannot run as (1, 1) slices: 49152 bytes per lane do not fit beside the live buffers of the arena [0x0, 0x20000)
 
-// layer-group plans with the DDR addresses and the local memory the lowering will use: it
-// needs assign-gmem first.
-// NOGMEM: error: pass 'layer-group' failed: layer-group: the module has no nntc.gmem (run assign-gmem first)
+// layer-group decides the groups before DDR addresses exist: assign-gmem, after it, places
+// each group as one step; addresses assigned layer by layer could not keep slices apart.
+// AFTER: error: pass 'layer-group' failed: layer-group: the module already has DDR addresses: run layer-group before assign-gmem (it places a group's inputs and results as one step)

@@ -1,7 +1,8 @@
-// RUN: nntc-opt %s -p 'assign-gmem,layer-group' | filecheck %s --check-prefix=IR
-// RUN: nntc-opt %s -p 'assign-gmem,layer-group,lower-to-bm1684x' | filecheck %s --check-prefix=CMD
+// RUN: nntc-opt %s -p 'layer-group,assign-gmem' | filecheck %s --check-prefix=IR
+// RUN: nntc-opt %s -p 'layer-group,assign-gmem,lower-to-bm1684x' | filecheck %s --check-prefix=CMD
 
-// The `layer-group` pass prints the decisions: the residual block of
+// The `layer-group` pass prints the decisions (before assign-gmem, which then places each
+// group as one step and fills the gmem(...) of its loads and stores): the residual block of
 // layer-group-slice-h.mlir becomes one tpu.group of three row slices (the cost model's choice,
 // see there), software-pipelined over three stages. Its tpu.load gives, for every slice, the
 // input rows the slice needs, halos included: [0, 34), [30, 66), [62, 96), one batch element;
@@ -9,7 +10,9 @@
 // the buffer (of its first copy: slices alternate between two), gmem(...) the DDR address.
 // Weights are read from outside the group (loaded once, resident across slices).
 // lower-to-bm1684x then runs the group as given: the same commands as
-// lower-to-bm1684x{layer-group=true}, the input slices landing at 0x1200 (= 4608).
+// lower-to-bm1684x{layer-group=true}, the input slices landing at 0x1200 (= 4608). Only the
+// DDR map differs: a and b never leave local memory, so they get no DDR (activation region 0,
+// where the layer-by-layer placement reserves two tensors).
 func.func @main(%arg0: tensor<1x64x96x96xf32> {onnx.name = "input"}) -> (tensor<1x64x96x96xf32> {onnx.name = "output"}) {
   %w = top.weight "w" dense<0.01> : tensor<64x64x3x3xf32>
   %a = tpu.conv2d %arg0, %w {do_relu = true, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x64x96x96xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x96x96xf32> loc("a")
@@ -18,6 +21,7 @@ func.func @main(%arg0: tensor<1x64x96x96xf32> {onnx.name = "input"}) -> (tensor<
   func.return %s : tensor<1x64x96x96xf32>
 }
 
+// IR:      activation_region_size = 0 : i64, activation_total_size = 0 : i64
 // IR:      %w = top.weight "w"
 // IR-NEXT: %0 = tpu.group slices(1, 3) -> (tensor<1x64x96x96xf32>) {
 // IR-NEXT:   %1 = tpu.load %arg0 lmem(4608) gmem(4295114752) {n_idx = array<i64: 0>, n_slice = array<i64: 1>, h_idx = array<i64: 0, 30, 62>, h_slice = array<i64: 34, 36, 34>} : tensor<1x64x96x96xf32>
