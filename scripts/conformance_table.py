@@ -4,10 +4,12 @@
     .venv/bin/python scripts/conformance_table.py [-o docs/conformance.md]
 
 Runs every selected case exactly as `tests/test_conformance.py` does (import -> canonicalize ->
-reference interpreter, helpers in `tests/conformance/`) and writes one row per ONNX op type:
-the cases that contain it, how many passed, were cleanly rejected by the importer, or failed,
-then the totals and the reason of every rejection and failure. The output depends only on the
-code and the installed onnx package, so the file changes only when the results do.
+reference interpreter, helpers in `tests/conformance/`) and, when the importer accepts it, as
+`tests/test_conformance_chip.py` does (compiled to a bmodel and simulated; the CI test skips
+the few `SLOW_CASES`, this script runs them too). It writes one row per ONNX op type: the cases
+that contain it, how many passed, were cleanly rejected, or failed, on the interpreter and on the
+chip, then the totals and the reason of every rejection and failure. The output depends only on
+the code and the installed onnx package, so the file changes only when the results do.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the helpers are imported as `conforma
 from conformance import (  # noqa: E402
     ATOL,
     FAILED,
+    KNOWN_REJECTIONS,
     PASSED,
     PIPELINE,
     REJECTED,
@@ -36,18 +39,54 @@ from conformance import (  # noqa: E402
     run_case,
     select_cases,
 )
+from conformance.chip import TOLERANCE, run_case_on_chip  # noqa: E402
+
+from nntc.pipeline import COMPILE_STEPS  # noqa: E402
+
+NOT_RUN = "not run"
+"""The chip outcome of a case the importer rejects on purpose (`KNOWN_REJECTIONS`)."""
 
 
-def render(results: Sequence[tuple[Case, Outcome]]) -> str:
-    """The markdown page for `results` (one outcome per selected case)."""
-    per_op: dict[str, dict[str, int]] = defaultdict(lambda: {PASSED: 0, REJECTED: 0, FAILED: 0})
+def _counts() -> dict[str, int]:
+    return {PASSED: 0, REJECTED: 0, FAILED: 0, NOT_RUN: 0}
+
+
+def _reasons(results: Sequence[tuple[Case, Outcome]], status: str, title: str) -> list[str]:
+    """A section listing the cases of `status`, grouped by reason."""
+    lines = ["", f"## {title}", ""]
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for case, outcome in results:
+        if outcome.status == status:
+            by_reason[outcome.reason].append(f"`{case.name}`")
+    if not by_reason:
+        return [*lines, "None."]
+    for reason, names in sorted(by_reason.items()):
+        lines.append(f"- {reason.replace('|', '/')}: {', '.join(names)}")
+    return lines
+
+
+def render(
+    results: Sequence[tuple[Case, Outcome]], chip: Sequence[tuple[Case, Outcome]] = ()
+) -> str:
+    """The markdown page for `results` (one outcome per selected case) and `chip` (the chip
+    outcome of each, `not run` for the importer's rejections)."""
+    per_op: dict[str, dict[str, int]] = defaultdict(_counts)
+    chip_per_op: dict[str, dict[str, int]] = defaultdict(_counts)
     totals = {PASSED: 0, REJECTED: 0, FAILED: 0}
     per_suite: dict[str, dict[str, int]] = {s: {PASSED: 0, REJECTED: 0, FAILED: 0} for s in SUITES}
+    chip_totals = _counts()
+    chip_per_suite = {s: _counts() for s in SUITES}
     for case, outcome in results:
         totals[outcome.status] += 1
         per_suite[case.suite][outcome.status] += 1
         for op_type in case.op_types or ("(Constant only)",):
             per_op[op_type][outcome.status] += 1
+    for case, outcome in chip:
+        chip_totals[outcome.status] += 1
+        chip_per_suite[case.suite][outcome.status] += 1
+        for op_type in case.op_types or ("(Constant only)",):
+            chip_per_op[op_type][outcome.status] += 1
+    run_on_chip = len(chip) - chip_totals[NOT_RUN]
     count = len(results)
     rate = totals[PASSED] / count if count else 0.0
     lines = [
@@ -91,26 +130,56 @@ def render(results: Sequence[tuple[Case, Outcome]]) -> str:
         "A case counts under every op type its graph contains (the `_expanded` cases are "
         "function bodies of several ops), so the rows add up to more than the total.",
         "",
-        "| op type | cases | passed | cleanly rejected | failed |",
-        "|---|---:|---:|---:|---:|",
+        "The **chip** columns count the cases the importer accepts, compiled and simulated "
+        "(see *On the chip* below); the importer's rejections are not run there.",
+        "",
+        "| op type | cases | passed | cleanly rejected | failed | chip: passed | "
+        "chip: cleanly rejected | chip: failed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for op_type in sorted(per_op):
-        counts = per_op[op_type]
+        counts, on_chip = per_op[op_type], chip_per_op[op_type]
         lines.append(
             f"| {op_type} | {sum(counts.values())} | {counts[PASSED]} | {counts[REJECTED]} | "
-            f"{counts[FAILED]} |"
+            f"{counts[FAILED]} | {on_chip[PASSED]} | {on_chip[REJECTED]} | {on_chip[FAILED]} |"
         )
-    for status, title in ((REJECTED, "Cleanly rejected cases"), (FAILED, "Failed cases")):
-        chosen = [(case, outcome) for case, outcome in results if outcome.status == status]
-        lines += ["", f"## {title}", ""]
-        if not chosen:
-            lines.append("None.")
-            continue
-        by_reason: dict[str, list[str]] = defaultdict(list)
-        for case, outcome in chosen:
-            by_reason[outcome.reason].append(f"`{case.name}`")
-        for reason, names in sorted(by_reason.items()):
-            lines.append(f"- {reason.replace('|', '/')}: {', '.join(names)}")
+    lines += _reasons(results, REJECTED, "Cleanly rejected cases")
+    lines += _reasons(results, FAILED, "Failed cases")
+    steps = " -> ".join(s for s in COMPILE_STEPS if s != "import")
+    lines += [
+        "",
+        "## On the chip",
+        "",
+        "Every case the importer accepts, compiled in-process by `nntc-bmneto`'s FP32 pipeline "
+        f"(`compile_onnx`: import -> {steps}, layer groups on, no onnxruntime check) and run on "
+        "the cycle-level simulator with each data set's inputs; outputs compared with the "
+        f"expected ones: {TOLERANCE}. `tests/test_conformance_chip.py` runs the same cases in CI "
+        "(known failures as strict xfails, `SLOW_CASES` skipped).",
+        "",
+        "- **passed**: every data set matches;",
+        "- **cleanly rejected**: `compile_onnx` raised its `PipelineError`, one message naming "
+        "the op and the reason;",
+        "- **failed**: wrong numbers, a crash, or a rejection whose message is not clean (a "
+        "Python object repr); these are bugs, listed in `tests/conformance/chip.py`.",
+        "",
+        "| suite | run on the chip | passed | cleanly rejected | failed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for suite, counts in chip_per_suite.items():
+        ran = sum(counts.values()) - counts[NOT_RUN]
+        lines.append(
+            f"| {suite} | {ran} | {counts[PASSED]} | {counts[REJECTED]} | {counts[FAILED]} |"
+        )
+    lines += [
+        f"| **all** | **{run_on_chip}** | **{chip_totals[PASSED]}** | "
+        f"**{chip_totals[REJECTED]}** | **{chip_totals[FAILED]}** |",
+        "",
+        f"{chip_totals[PASSED]} of the {count} selected cases "
+        f"({chip_totals[PASSED] / count if count else 0:.1%}) pass on the chip; of the "
+        f"{run_on_chip} the importer accepts, {chip_totals[PASSED] / max(run_on_chip, 1):.1%}.",
+    ]
+    lines += _reasons(chip, REJECTED, "Cleanly rejected on the chip")
+    lines += _reasons(chip, FAILED, "Failed on the chip")
     return "\n".join(lines) + "\n"
 
 
@@ -120,12 +189,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "-o", "--output", type=Path, default=ROOT / "docs" / "conformance.md", help="the page"
     )
     args = parser.parse_args(argv)
-    results = [(case, run_case(case)) for case in select_cases()]
+    cases = select_cases()
+    results = [(case, run_case(case)) for case in cases]
+    chip = [
+        (
+            case,
+            Outcome(NOT_RUN, "") if case.name in KNOWN_REJECTIONS else run_case_on_chip(case),
+        )
+        for case in cases
+    ]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results))
+    args.output.write_text(render(results, chip))
     failed = sum(outcome.status == FAILED for _, outcome in results)
     passed = sum(outcome.status == PASSED for _, outcome in results)
-    print(f"{args.output}: {len(results)} cases, {passed} passed, {failed} failed")
+    on_chip = {s: sum(o.status == s for _, o in chip) for s in (PASSED, REJECTED, FAILED)}
+    print(
+        f"{args.output}: {len(results)} cases, {passed} passed, {failed} failed; on the chip "
+        f"{on_chip[PASSED]} passed, {on_chip[REJECTED]} cleanly rejected, "
+        f"{on_chip[FAILED]} failed"
+    )
+    # the chip's known failures are tracked by the xfails of tests/test_conformance_chip.py
     return 1 if failed else 0
 
 

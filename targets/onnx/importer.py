@@ -268,7 +268,10 @@ def _name_hint(name: str) -> str | None:
     hint = re.sub(r"[^\w$.-]", "_", name)
     if not hint:
         return None
-    return hint if not hint[0].isdigit() else f"_{hint}"
+    hint = hint if not hint[0].isdigit() else f"_{hint}"
+    # xDSL stores a hint without its `_<digits>` suffix: `_0` (ONNX input `0`) becomes "", which
+    # prints like no hint but makes `clone()` raise, so give such a value no hint at all
+    return hint if SSAValue.extract_valid_name(hint) else None
 
 
 # --- the import ----------------------------------------------------------------------------------
