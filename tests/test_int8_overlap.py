@@ -18,6 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 from test_e2e_int8 import mobile_block, quant_module, simulate_all, small_cnn
 from xdsl.dialects.builtin import ModuleOp
 
+from nntc.dialects.bm1684x import GdmaTensorOp, Precision, PrecisionAttr
 from nntc.passes.lowering import int8
 from nntc.passes.lowering.int8 import Int8Net, emit_int8_net, plan_int8_net
 from nntc.passes.lowering.int8_reference import run_int8_net
@@ -61,17 +62,24 @@ def test_chains_stay_in_local_memory_bit_exact(model, shape, kept: set[str]) -> 
 
 
 def conv_chain(
-    layers: int = 4, channels: int = 64, size: int = 28, stages: list[tuple[int, int]] = ()
+    layers: int = 4,
+    channels: int = 64,
+    size: int = 28,
+    stages: list[tuple[int, int]] = (),
+    varied_bias: bool = False,
 ) -> onnx.ModelProto:
     """3x3 conv + ReLU layers of a ResNet stage (`layers` of `channels`, or the (channels,
-    stride) of each in `stages`), then global average pool and a gemm."""
+    stride) of each in `stages`), then global average pool and a gemm. Biases are 0.1, or
+    with `varied_bias` different in every channel (and the gemm has one too)."""
     rng = np.random.default_rng(31)
+    bias_rng = np.random.default_rng(41)
     nodes, inits, x = [], [], "x"
     ic = 3
     for i, (oc, stride) in enumerate(stages or [(channels, 1)] * layers):
         w = rng.standard_normal((oc, ic, 3, 3)) * np.sqrt(2.0 / (ic * 9))
+        b = bias_rng.uniform(-0.5, 0.5, oc) if varied_bias else np.full(oc, 0.1)
         inits += [numpy_helper.from_array(w.astype(np.float32), f"w{i}"),
-                  numpy_helper.from_array(np.full(oc, 0.1, np.float32), f"b{i}")]  # fmt: skip
+                  numpy_helper.from_array(b.astype(np.float32), f"b{i}")]  # fmt: skip
         nodes += [
             helper.make_node(
                 "Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], pads=[1, 1, 1, 1], strides=[stride] * 2
@@ -82,10 +90,15 @@ def conv_chain(
     channels = ic
     fc = rng.standard_normal((10, channels)) * np.sqrt(1.0 / channels)
     inits += [numpy_helper.from_array(fc.astype(np.float32), "fc")]
+    gemm_in = ["flat", "fc"]
+    if varied_bias:
+        fc_bias = bias_rng.uniform(-0.5, 0.5, 10).astype(np.float32)
+        inits += [numpy_helper.from_array(fc_bias, "fc_b")]
+        gemm_in.append("fc_b")
     nodes += [
         helper.make_node("GlobalAveragePool", [x], ["gap"]),
         helper.make_node("Flatten", ["gap"], ["flat"]),
-        helper.make_node("Gemm", ["flat", "fc"], ["logits"], transB=1),
+        helper.make_node("Gemm", gemm_in, ["logits"], transB=1),
     ]
     graph = helper.make_graph(
         nodes, "conv_chain",
@@ -123,3 +136,35 @@ def test_coefficients_load_layers_ahead(monkeypatch: pytest.MonkeyPatch) -> None
     assert deep.report["gdma_busy_cycles"] == base["gdma_busy_cycles"]
     assert deep.report["cycles"] <= 0.9 * base["cycles"], (deep.report, base)
     assert np.array_equal(deep.outputs["logits"], run_int8_net(net, x)["logits"])
+
+
+def test_bias_and_requant_words_load_as_one_array() -> None:
+    # a conv's or matmul's bias and requant words are one per-channel array: one int32 load
+    # per layer (not two), read back right across lane rows (96 channels: two rows) and with
+    # a different bias in every channel, so a wrong word or row stride changes the results
+    rng = np.random.default_rng(43)
+    samples = [{"x": rng.standard_normal((1, 3, 12, 12)).astype(np.float32)} for _ in range(3)]
+    module = quant_module(samples[:2], conv_chain(2, 96, 12, varied_bias=True))
+    net = plan_int8_net(module)
+    store = weight_store_of(module)
+    model = emit_int8_net(net, store)
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), store))
+    layers = [type(layer).__name__ for layer in net.layers]
+    assert layers.count("Conv") == 2 and layers.count("MatMul") == 1, layers
+    ddr = min(b.address for _, b in net.inputs)  # activations lie above the coefficients
+    word_loads = [
+        op
+        for op in model.walk()
+        if isinstance(op, GdmaTensorOp)
+        and op.properties["dtype"] == PrecisionAttr(Precision.INT32)
+        and op.src_addr.data < ddr
+    ]
+    assert len(word_loads) == 3, [str(op) for op in word_loads]
+    x = samples[2]
+    ref = run_int8_net(net, x)
+    sim = simulate_all(net, data, x)
+    for layer in net.layers:
+        if layer.name not in net.lmem_only:
+            got = sim[layer.name].reshape(ref[layer.name].shape)
+            assert np.array_equal(got, ref[layer.name]), layer.name
+    assert np.array_equal(Simulator(data).run(x).outputs["logits"], ref["logits"])

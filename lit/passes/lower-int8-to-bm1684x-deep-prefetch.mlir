@@ -2,9 +2,10 @@
 // local memory, so each computes for far longer than its coefficients take to load. conv2's
 // coefficients load one layer ahead into the bottom of its half (0x0), waiting for the qcast's
 // last use of that half; conv3's and conv4's load during conv1 already, two and three layers
-// ahead, into a range of half 0 no layer touches until they run (0x33c0 and 0x3680, above
-// conv2's accumulator), so they wait for nothing (wait=%B0) and conv3 and conv4 read their
-// filters there instead of from the bottom of their own halves.
+// ahead, into a range of half 0 no layer touches until they run (filters at 0x3380 and 0x3600,
+// each followed by its per-channel words, one load each, above conv2's accumulator), so they
+// wait for nothing (wait=%B0) and conv3 and conv4 read their filters there instead of from the
+// bottom of their own halves.
 // tests/test_int8_overlap.py checks the simulated results and the GDMA's idle time.
 // RUN: nntc-opt %s -p quantize -o %t.mlir
 // RUN: nntc-opt %t.mlir -p lower-int8-to-bm1684x -t bm1684x-asm | filecheck %s
@@ -22,15 +23,16 @@ func.func @main(%arg0: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
   func.return %c4 : tensor<1x64x56x56xf32>
 }
 
-// CHECK:      group 0 tiu=17 gdma=15
+// CHECK:      group 0 tiu=17 gdma=11
 // CHECK:      conv.normal {{.*}} opd1_addr=0x20000 kernel=[3,3]
-// CHECK:      dma.tensor wait=%B3 {{.*}} src_addr=0x100014000 {{.*}} dst_addr=0x8000240
-// CHECK:      dma.tensor {{.*}} src_addr=0x10000b000 {{.*}} dst_addr=0x8000000
+// CHECK:      dma.tensor wait=%B3 {{.*}} dtype=int32 src_addr=0x100013000 src_shape=[1,64,1,4] {{.*}} dst_addr=0x8000240
+// CHECK-NEXT: dma.tensor {{.*}} src_addr=0x10000a000 {{.*}} dst_addr=0x8000000
 // CHECK:      conv.normal {{.*}} opd1_addr=0x0 kernel=[3,3]
 // CHECK-NOT:  dst_addr=0x8020000
-// CHECK:      dma.tensor wait=%B0 {{.*}} src_addr=0x10001f000 {{.*}} dst_addr=0x8003600
-// CHECK:      dma.tensor wait=%B0 {{.*}} src_addr=0x100016000 {{.*}} dst_addr=0x80033c0
-// CHECK:      conv.normal {{.*}} opd1_addr=0x33c0 kernel=[3,3]
+// CHECK:      dma.tensor wait=%B0 {{.*}} dtype=int32 src_addr=0x10001d000 {{.*}} dst_addr=0x80035c0
+// CHECK-NEXT: dma.tensor wait=%B0 {{.*}} src_addr=0x100014000 {{.*}} dst_addr=0x8003380
+// CHECK-NEXT: conv.normal {{.*}} opd1_addr=0x3380 kernel=[3,3]
 // CHECK-NOT:  dst_addr=0x8000000
-// CHECK:      dma.tensor wait=%B0 {{.*}} src_addr=0x100021000 {{.*}} dst_addr=0x8003680
-// CHECK:      conv.normal {{.*}} opd1_addr=0x3680 kernel=[3,3]
+// CHECK:      dma.tensor wait=%B0 {{.*}} dtype=int32 src_addr=0x100027000 {{.*}} dst_addr=0x8003840
+// CHECK-NEXT: dma.tensor wait=%B0 {{.*}} src_addr=0x10001e000 {{.*}} dst_addr=0x8003600
+// CHECK-NEXT: conv.normal {{.*}} opd1_addr=0x3600 kernel=[3,3]

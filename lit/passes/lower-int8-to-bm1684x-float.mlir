@@ -32,7 +32,7 @@ func.func @main(%arg0: tensor<1x2x2x2xf32>) -> tensor<1x8xf32> {
 // CHECK-DAG:  sfu.taylor {{.*}} res0_shape=[1,1,1,8] res0_prec=fp32
 // CHECK-DAG:  pord.avgpooling {{.*}} res0_shape=[1,1,1,1] res0_prec=fp32 {{.*}} kernel=[1,8]
 // CHECK-DAG:  arith.div {{.*}} res0_shape=[1,1,1,8] res0_prec=fp32
-// CHECK-DAG:  dma.tensor {{.*}} dtype=fp16 src_addr=0x8000000 src_shape=[1,1,1,8] {{.*}} dst_addr=0x100008000
+// CHECK-DAG:  dma.tensor {{.*}} dtype=fp16 src_addr=0x8000000 src_shape=[1,1,1,8] {{.*}} dst_addr=0x100007000
 // CHECK:      sys.end
 
 // WARN-NOT: warning

@@ -20,11 +20,11 @@ func.func @main(%arg0: tensor<1x3x6x6xf32>) -> tensor<1x128x6x6xf32> {
 }
 
 // CHECK:      group 0
-// CHECK:      [[ZERO:%B[0-9]+]] = arith.mul {{.*}} res0_addr=0x21040 res0_shape=[1,9,6,6] res0_prec=int8 opd0_addr=0x21040 {{.*}} opd1_const=true
-// CHECK:      dma.tensor wait=[[ZERO]] {{.*}} src_addr=0x801ffc0 src_shape=[1,3,5,6] {{.*}} dst_addr=0x8021046
-// CHECK-NEXT: dma.tensor {{.*}} src_addr=0x801ffc0 src_shape=[1,3,6,6] {{.*}} dst_addr=0x80e1040
-// CHECK-NEXT: [[KY2:%D[0-9]+]] = dma.tensor {{.*}} src_addr=0x801ffc6 src_shape=[1,3,5,6] {{.*}} dst_addr=0x81a1040
-// CHECK-NEXT: conv.normal wait=[[KY2]] {{.*}} res0_shape=[1,1024,6,6] {{.*}} opd0_addr=0x21040 opd0_shape=[9,6,6] {{.*}} kernel=[1,3] {{.*}} pad=[0,0,1,1]
+// CHECK:      [[ZERO:%B[0-9]+]] = arith.mul {{.*}} res0_addr=0x21000 res0_shape=[1,9,6,6] res0_prec=int8 opd0_addr=0x21000 {{.*}} opd1_const=true
+// CHECK:      dma.tensor wait=[[ZERO]] {{.*}} src_addr=0x801ffc0 src_shape=[1,3,5,6] {{.*}} dst_addr=0x8021006
+// CHECK-NEXT: dma.tensor {{.*}} src_addr=0x801ffc0 src_shape=[1,3,6,6] {{.*}} dst_addr=0x80e1000
+// CHECK-NEXT: [[KY2:%D[0-9]+]] = dma.tensor {{.*}} src_addr=0x801ffc6 src_shape=[1,3,5,6] {{.*}} dst_addr=0x81a1000
+// CHECK-NEXT: conv.normal wait=[[KY2]] {{.*}} res0_shape=[1,1024,6,6] {{.*}} opd0_addr=0x21000 opd0_shape=[9,6,6] {{.*}} kernel=[1,3] {{.*}} pad=[0,0,1,1]
 // CHECK:      [[C0:%D[0-9]+]] = dma.tensor {{.*}} src_shape=[1,64,1,1024] {{.*}} dst_addr=0x8000000
 // CHECK-NEXT: conv.normal wait=[[C0]] {{.*}} res0_shape=[1,64,6,6] {{.*}} opd1_addr=0x0 kernel=[1,1]
 // CHECK-NEXT: [[C1:%D[0-9]+]] = dma.tensor {{.*}} src_shape=[1,64,1,1024] {{.*}} dst_addr=0x8000400

@@ -15,7 +15,8 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
    - qcast: `arith.mul` by 1/scale (f32), `arith.cast` f32 -> si32 (the module's rounding mode),
      `arith.cast` si32 -> si8/ui8 (saturating);
    - conv: `conv.normal` int8 x int8 -> si32 (alignIC weights, 64 input channels per block),
-     `arith.adds` of the int32 bias (free stride c = 1), per-channel `quant.rq1` to si8/ui8
+     `arith.adds` of the int32 bias, per-channel `quant.rq1` to si8/ui8 (bias and requant
+     words are one (c, 4) int32 array, `_channel_words`, loaded by one command)
      (ReLU = the ui8 saturation, or an `arith.max` for an si8 result); a conv with kh x ic <= 64
      (the stem) folds its kernel rows into the input channels (`_kh_fold`), and a big filter
      is loaded and computed in output-channel chunks (`_oc_chunks`);
@@ -35,7 +36,8 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
      `quant.rq1` by the common right shift;
    - global average pool: int8 `pord.avgpooling`: window sum x an 8-bit multiplier >> shift;
    - matmul: `mm2.nn` on the transposed product (W^T x^T, output columns on lanes, so that the
-     per-column weight scales become per-channel `quant.rq1` parameters), `arith.adds` bias;
+     per-column weight scales become per-channel `quant.rq1` parameters), `arith.adds` bias
+     (one words array with the requant words, as for conv);
    - dcast: immediate `quant.dq0` to f32;
    - float layers (`Float`): a top op on float tensors inside the net (softmax and layernorm by
      default, ops without an INT8 rule, layers the precision table marks F32/F16/BF16) runs as
@@ -1173,6 +1175,43 @@ def _rq_words(mults: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return words.astype(np.int32)
 
 
+CHANNEL_WORDS = 4
+"""Per-channel int32 words of a conv or matmul: quant.rq1's three, then the bias."""
+
+
+def _channel_words(bias: np.ndarray, mults: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """(c, 4) int32: the requant words and the bias of each channel, one array so that one
+    GDMA command loads both (each command costs its start-up, ~256 cycles). quant.rq1 reads
+    its words from the start of each channel's EU-aligned row, the bias add reads word 3
+    with a free stride of one row."""
+    return np.concatenate([_rq_words(mults, shifts), bias.astype(np.int32)[:, None]], axis=1)
+
+
+@dataclass(frozen=True)
+class _Word(LT):
+    """One word of every channel of a per-channel word array (`_channel_words`): its own
+    address, but the whole array's range, so that the waits cover the one load that wrote it."""
+
+    span: tuple[int, int] = (0, 0)
+
+    @property
+    def range(self) -> tuple[int, int]:
+        return self.span
+
+
+def _split_words(words: LT, c0: int, c1: int) -> tuple[LT, LT]:
+    """(rq1 words, bias word) of channels [c0, c1) of a `_channel_words` array in local memory."""
+    v = _chan_view(words, c0, c1)
+    rq = LT(v.off, (1, c1 - c0, 1, 3), 4)
+    bias = _Word(v.off + 3 * 4, (1, c1 - c0, 1, 1), 4, True, span=v.range)
+    return rq, bias
+
+
+def _bias_stride(words: LT) -> Shape4:
+    """The free-layout strides that read the bias word of each channel row of `words`."""
+    return (0, words.cs, 0, 0)
+
+
 # =============================================================================================
 # Emission
 # =============================================================================================
@@ -1227,15 +1266,17 @@ def emit_int8_net(net: Int8Net, store: WeightStore, store_all: bool = False) -> 
             w["keys"] = coeffs.add(f"{layer.name}.keys", _lut_keys(layer.inputs[0].signed))
         elif isinstance(layer, Conv):
             w["filter"] = coeffs.add(f"{layer.name}.filter", _coeff_conv(layer))
-            w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
-            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+            w["words"] = coeffs.add(
+                f"{layer.name}.words", _channel_words(layer.bias, layer.multipliers, layer.shifts)
+            )
         elif isinstance(layer, Float):
             for j, array in enumerate(layer.weights.values()):
                 w[f"w{j}"] = coeffs.add(f"{layer.name}.w{j}", array)
         elif isinstance(layer, MatMul):
             w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.T.copy())
-            w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
-            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+            w["words"] = coeffs.add(
+                f"{layer.name}.words", _channel_words(layer.bias, layer.multipliers, layer.shifts)
+            )
         weights.append(w)
     coeff_size = max(coeffs.size, chip.GMEM_ALIGNMENT)
     ctx_addr = chip.GMEM_BASE + coeff_size
@@ -1904,15 +1945,14 @@ def _coeffs_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> list[
     oc, ic, kh, kw = _conv_weight(layer).shape
     width = -(-ic // INT8_CUBE) * INT8_CUBE * kh * kw
     filt = arena.alloc((1, oc, 1, width), 1, compact=True)
-    bias = arena.alloc((1, oc, 1, 1), 4, compact=True)
-    rq = arena.alloc((1, oc, 1, 3), 4)
+    words = arena.alloc((1, oc, 1, CHANNEL_WORDS), 4)
     # the small per-channel words first: the first filter chunk is all the conv then waits for
-    em.load(bias, w["bias"], (oc, 1, 1, 1), Precision.INT32)
-    em.load(rq, w["rq"], (oc * 3, 3, 3, 1), Precision.INT32)
+    em.load(words, w["words"], (oc * CHANNEL_WORDS, CHANNEL_WORDS, CHANNEL_WORDS, 1),
+            Precision.INT32)  # fmt: skip
     for c0, c1 in _oc_chunks(layer):
         em.load(_chan_view(filt, c0, c1), w["filter"] + c0 * width,
                 (oc * width, width, width, 1), Precision.INT8)  # fmt: skip
-    return [filt, bias, rq]
+    return [filt, words]
 
 
 def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
@@ -1924,7 +1964,7 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     kernel = (1, kw) if fold > 1 else (kh, kw)
     stride = (1, layer.stride[1]) if fold > 1 else layer.stride
     ke_zero = (0 if fold > 1 else layer.dilation[0] - 1, layer.dilation[1] - 1)
-    filt, bias, rq = em.io.coeffs
+    filt, words = em.io.coeffs
 
     chunks = _oc_chunks(layer)
 
@@ -1932,7 +1972,8 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
         assert y_all is not None
         for c0, c1 in chunks:
             acc, y = _chan_view(acc_all, c0, c1), _chan_view(y_all, c0, c1)
-            f, b, r = _chan_view(filt, c0, c1), _chan_view(bias, c0, c1), _chan_view(rq, c0, c1)
+            f = _chan_view(filt, c0, c1)
+            r, b = _split_words(words, c0, c1)
             em.prog.add(
                 ConvOp, reads=[x.range, f.range], writes=[acc.range], tsk_eu_typ=ConvEu.NORMAL,
                 res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
@@ -1943,7 +1984,7 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
             )  # fmt: skip
             em.ar(ArEu.ADDS, acc, Precision.INT32,
                   [(b, Precision.INT32, True), (acc, Precision.INT32, True)],
-                  free={0: (0, 1, 0, 0)})  # fmt: skip
+                  free={0: _bias_stride(words)})  # fmt: skip
             em.rq1(y, acc, True, out.signed, params=r)
             _clamp(em, y, out, layer.relu, layer.limit)
         return y_all
@@ -2122,11 +2163,10 @@ def _coeffs_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> l
     # y^T (N, M) = W^T (N, K) @ x^T (K, M): output columns on lanes, per-channel requant
     left = arena.alloc((1, nn, 1, k), 1)
     em.load(left, w["filter"], (nn * k, k, k, 1), Precision.INT8)
-    bias = arena.alloc((1, nn, 1, 1), 4, compact=True)
-    em.load(bias, w["bias"], (nn, 1, 1, 1), Precision.INT32)
-    rq = arena.alloc((1, nn, 1, 3), 4)
-    em.load(rq, w["rq"], (nn * 3, 3, 3, 1), Precision.INT32)
-    return [left, bias, rq]
+    words = arena.alloc((1, nn, 1, CHANNEL_WORDS), 4)
+    em.load(words, w["words"], (nn * CHANNEL_WORDS, CHANNEL_WORDS, CHANNEL_WORDS, 1),
+            Precision.INT32)  # fmt: skip
+    return [left, words]
 
 
 def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> None:
@@ -2134,7 +2174,8 @@ def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> Non
     out = layer.output
     k, nn = layer.weight.shape
     m = math.prod(src.shape) // k
-    left, bias, rq = em.io.coeffs
+    left, words = em.io.coeffs
+    rq, bias = _split_words(words, 0, nn)
     right = arena.alloc((1, k, 1, m), 1)
     em.load(right, src.address, (k * m, 1, 1, k), Precision.INT8)
     em.flush_prefetch()
@@ -2148,7 +2189,7 @@ def _emit_matmul(em: _Em, layer: MatMul, arena: Arena, w: dict[str, int]) -> Non
     )  # fmt: skip
     em.ar(ArEu.ADDS, acc, Precision.INT32,
           [(bias, Precision.INT32, True), (acc, Precision.INT32, True)],
-          free={0: (0, 1, 0, 0)})  # fmt: skip
+          free={0: _bias_stride(words)})  # fmt: skip
     y = _requant_out(em, arena, acc, out, rq, (1, 0), layer.relu, layer.limit)
     em.store(y, out.address, (nn * m, 1, 1, nn), Precision.INT8)
 
