@@ -17,6 +17,12 @@ Weight layouts for f32, as the BM1684X commands read them (docs/simulator.md):
 did not fuse stays a `tpu.relu`, `top.clip(0, max)` becomes `tpu.relu` with a limit; a ceil-mode
 max pool gets the extra bottom/right padding that makes the floor-mode size equal.
 
+A batched `top.matmul` (right operand not 2-D, or a 1-D operand) is one `tpu.matmul` when the
+right operand's batch dims are all 1, else one 2-D `tpu.matmul` per broadcast batch
+(`tpu.slice`s, a `tpu.concat`); a bias that is not one value per column, and an add with
+coefficients (Gemm's alpha/beta on runtime operands), are broadcasting `tpu.mul`/`tpu.add`s. A
+net output that is a net input gets its own tensor by a whole-tensor `tpu.slice` (a DDR copy).
+
 Ops with no single command: a standalone `top.batchnorm` becomes a per-channel `tpu.mul` and
 `tpu.add` with new weights; a `top.deconv` whose kernel equals its stride (no overlap) becomes
 a 1x1 `tpu.conv2d` to kh*kw*oc channels plus `tpu.depth_to_space`, any other one is
@@ -43,10 +49,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, NameLoc, TensorType, f32
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from nntc.dialects import top, tpu
@@ -112,23 +119,115 @@ def _lower_conv(op: top.ConvOp, store: WeightStore) -> list[Operation]:
     ]
 
 
-def _matmul_bias(bias: SSAValue | None, n: int) -> None:
-    if bias is not None and int(np.prod(_shape(bias))) != n:
-        raise Unsupported(
-            f"a bias of shape {list(_shape(bias))} is not supported (expected {n} values, "
-            "one per output column)"
-        )
+def _per_column(bias: SSAValue, n: int) -> bool:
+    """Whether `bias` is one value per output column, as the matmul command adds it."""
+    shape = _shape(bias)
+    return int(np.prod(shape)) == n and (shape[-1] == n if shape else n == 1)
 
 
 def _lower_matmul(op: top.MatMulOp, store: WeightStore) -> list[Operation]:
-    right = _shape(op.right)
-    if len(right) != 2:
-        raise Unsupported(f"only a 2-D right operand is supported, got {list(right)}")
-    _matmul_bias(op.bias, right[1])
+    """A bias that is not one value per column (a matrix, a scalar) is a broadcasting
+    `tpu.add` after the matmul, which then takes the fused ReLU."""
+    out = _shape(op.output)
+    bias = op.bias
+    if bias is None or _per_column(bias, out[-1] if out else 1):
+        return _matmul_ops(op, store, bias, _relu(op))
+    new_ops = _matmul_ops(op, store, None, (False, None))
+    product = new_ops[-1].results[0]
+    if len(_shape(bias)) < len(out):
+        lifted = (1,) * (len(out) - len(_shape(bias))) + _shape(bias)
+        if isinstance(bias.owner, top.WeightOp):
+            array = np.asarray(weight_value(bias.owner, store), np.float32)
+            new_ops.append(w := _new_weight(store, op, "bias", array.reshape(lifted)))
+        else:
+            new_ops.append(w := tpu.ReshapeOp(bias, _f32(lifted)))
+        bias = w.results[0]
     do_relu, limit = _relu(op)
-    return [
-        tpu.MatMulOp(op.input, op.right, op.bias, op.output.type, do_relu=do_relu, relu_limit=limit)
-    ]
+    new_ops.append(tpu.AddOp([product, bias], op.output.type, do_relu=do_relu, relu_limit=limit))
+    return new_ops
+
+
+def _matmul_ops(
+    op: top.MatMulOp,
+    store: WeightStore,
+    bias: SSAValue | None,
+    relu: tuple[bool, float | None],
+) -> list[Operation]:
+    """numpy matmul (+ a per-column `bias`, then `relu`) as `tpu.matmul`s of a 2-D right
+    operand. A 2-D right operand and a left one of rank >= 2 is one `tpu.matmul`; a 1-D
+    operand becomes a (1, K) row / (K, 1) column; a right operand whose batch dims are all 1 is
+    one (K, N) matrix for a single `tpu.matmul` over every row of the left one; otherwise one
+    2-D `tpu.matmul` per batch of the broadcast batch dims (`tpu.slice` of each operand's batch,
+    numpy's broadcasting picks which), concatenated along a leading batch axis. Weights are
+    reshaped and sliced at compile time: a `tpu.reshape` aliases a tensor in DDR, and weights
+    live apart from them."""
+    a, r = _shape(op.input), _shape(op.right)
+    a2 = (1, *a) if len(a) == 1 else a
+    r2 = (*r, 1) if len(r) == 1 else r
+    (m, k), n = a2[-2:], r2[-1]
+    do_relu, limit = relu
+    a_batch, r_batch = a2[:-2], r2[:-2]
+    batch = top.broadcast_shapes(a_batch, r_batch)
+    new_ops: list[Operation] = []
+
+    def reshaped(value: SSAValue, shape: tuple[int, ...], index: int | None = None) -> SSAValue:
+        """`value` (its batch `index` of the leading dim, if given) as a tensor of `shape`."""
+        if index is None and _shape(value) == shape:
+            return value
+        if isinstance(value.owner, top.WeightOp):
+            array = np.asarray(weight_value(value.owner, store), np.float32)
+            array = array if index is None else array[index]
+            new_ops.append(w := _new_weight(store, op, "matmul", array.reshape(shape)))
+            return w.output
+        if index is not None:
+            sliced = _shape(value)[1:]
+            offsets = [index] + [0] * len(sliced)
+            new_ops.append(
+                sl := tpu.SliceOp(value, _f32((1, *sliced)), offsets, [1] * len(offsets))
+            )
+            value = sl.output
+        if _shape(value) == shape:
+            return value
+        new_ops.append(reshape := tpu.ReshapeOp(value, _f32(shape)))
+        return reshape.output
+
+    if int(np.prod(r_batch, dtype=np.int64)) == 1:
+        left = reshaped(op.input, a2)
+        mat = reshaped(op.right, (k, n))
+        shape = (*a2[:-1], n)
+        new_ops.append(
+            tpu.MatMulOp(left, mat, bias, _f32(shape), do_relu=do_relu, relu_limit=limit)
+        )
+        reshaped(new_ops[-1].results[0], _shape(op.output))
+        return new_ops
+    count = int(np.prod(batch, dtype=np.int64))
+    a_flat = reshaped(op.input, (int(np.prod(a_batch, dtype=np.int64)), m, k))
+    r_flat = reshaped(op.right, (int(np.prod(r_batch, dtype=np.int64)), k, n))
+    # the flat batch index of each operand for every output batch, broadcast as numpy does
+    a_index = np.broadcast_to(
+        np.arange(_shape(a_flat)[0]).reshape((1,) * (len(batch) - len(a_batch)) + a_batch), batch
+    ).reshape(-1)
+    r_index = np.broadcast_to(
+        np.arange(_shape(r_flat)[0]).reshape((1,) * (len(batch) - len(r_batch)) + r_batch), batch
+    ).reshape(-1)
+    cache: dict[tuple[SSAValue, int], SSAValue] = {}
+
+    def matrix(flat: SSAValue, index: int, rows: int, cols: int) -> SSAValue:
+        if (flat, index) not in cache:
+            whole = _shape(flat)[0] == 1
+            cache[flat, index] = reshaped(flat, (rows, cols), None if whole else index)
+        return cache[flat, index]
+
+    parts: list[SSAValue] = []
+    for i in range(count):
+        left = matrix(a_flat, int(a_index[i]), m, k)
+        mat = matrix(r_flat, int(r_index[i]), k, n)
+        mm = tpu.MatMulOp(left, mat, bias, _f32((m, n)), do_relu=do_relu, relu_limit=limit)
+        new_ops.append(mm)
+        parts.append(reshaped(mm.output, (1, m, n)))
+    new_ops.append(cat := tpu.ConcatOp(parts, _f32((count, m, n)), 0))
+    reshaped(cat.output, _shape(op.output))
+    return new_ops
 
 
 def _lower_gemm(op: top.GemmOp, store: WeightStore) -> list[Operation]:
@@ -179,7 +278,23 @@ def _lower_add(op: top.AddOp, store: WeightStore) -> list[Operation]:
         return [
             tpu.SubOp(op.inputs[0], op.inputs[1], op.output.type, do_relu=do_relu, relu_limit=limit)
         ]
-    raise Unsupported(f"coefficients {list(coeff)} are not supported (only all ones or [1, -1])")
+    return _weighted_add(op, store)
+
+
+def _weighted_add(op: top.AddOp, store: WeightStore) -> list[Operation]:
+    """sum(coeff[i] * x[i]) (Gemm's alpha and beta on runtime operands): each input whose
+    coefficient is not 1 is multiplied by a one-element weight, then one `tpu.add`."""
+    do_relu, limit = _relu(op)
+    new_ops: list[Operation] = []
+    terms: list[SSAValue] = []
+    for i, (x, c) in enumerate(zip(op.inputs, op.coeff_values, strict=True)):
+        if c != 1.0:
+            scale = _scalar_weight(store, op, f"coeff{i}", c, len(_shape(x)))
+            new_ops += [scale, mul := tpu.MulOp(x, scale.output, x.type)]
+            x = mul.output
+        terms.append(x)
+    new_ops.append(tpu.AddOp(terms, op.output.type, do_relu=do_relu, relu_limit=limit))
+    return new_ops
 
 
 def _lower_sub(op: top.SubOp, store: WeightStore) -> list[Operation]:
@@ -1010,6 +1125,25 @@ class LowerToTpuPass(ModulePass):
             results = [o.results[0] for o in new_ops[-len(old.results) :]]
             Rewriter.replace_op(old, new_ops, results if len(results) > 1 else None)
         _erase_dead_weights(op)
+        _copy_returned_inputs(op)
+
+
+def _copy_returned_inputs(module: ModuleOp) -> None:
+    """A net output that is a net input (Identity, Dropout, a Flatten: `tpu.reshape`s alias
+    their input) gets its own tensor by a whole-tensor `tpu.slice`, a DDR -> DDR copy: the
+    bmodel's outputs and inputs are distinct buffers."""
+    for ret in [o for o in module.walk() if isinstance(o, func.ReturnOp)]:
+        for i, value in enumerate(ret.arguments):
+            root = value
+            while isinstance(root.owner, tpu.ReshapeOp):
+                root = root.owner.input
+            if not isinstance(root, BlockArgument):
+                continue
+            rank = len(_shape(value))
+            copy = tpu.SliceOp(value, value.type, [0] * rank, [1] * rank)
+            copy.location = ret.location
+            Rewriter.insert_op(copy, InsertPoint.before(ret))
+            ret.operands[i] = copy.output
 
 
 def _erase_dead_weights(module: ModuleOp) -> None:
