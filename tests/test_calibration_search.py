@@ -6,7 +6,9 @@
   fresh single runs, and its stored tensors against `dump_all`;
 - `layer_report` fed with the FP32 and quantized tensors of earlier runs against running both
   modules again;
-- the calibration table's time honours `SOURCE_DATE_EPOCH`.
+- the calibration table's time honours `SOURCE_DATE_EPOCH`;
+- mixed precision's measured search: the score it reports is that of its precision table run
+  again, it meets the target with fewer F16 layers than the net has, and runs the same twice.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from nntc.ir_io import nntc_context
 from nntc.targets.calibration.search import (
     calibration_table,
     candidate_thresholds,
+    evaluate,
     layer_report,
+    mixed_precision,
+    movable_layers,
     quantized_module,
     run_outputs,
 )
@@ -191,6 +196,51 @@ def test_layer_report_from_earlier_runs_is_identical(tiny) -> None:  # noqa: ANN
     assert len(slow) > 5 and {"relu1", "relu2", "fc"} <= {layer.name for layer in slow}
     with pytest.raises(ValueError, match="sets of tensors for 4 samples"):
         layer_report(module, quantized, samples, store=store, references=references[:2])
+
+
+# --- mixed precision ------------------------------------------------------------------------------
+
+
+def test_measured_mixed_precision_meets_the_target_with_few_layers(tiny) -> None:  # noqa: ANN001
+    module, store, quantized, samples = tiny
+    statistics = collect_statistics(module, samples[:2], store=store)
+    table = calibration_table(statistics, candidate_thresholds(statistics, ["max"], False)[0])
+    held_out = samples[2:]
+    references = [run_module(module, s, store=store).outputs for s in held_out]
+    _, int8 = evaluate(module, store, table, {}, held_out, references)
+    layers = movable_layers(module, quantized, {})
+    assert {"relu1", "relu2", "fc"} <= set(layers)
+    # halfway between all-INT8 and FP32 in error: reachable, not by INT8 alone
+    target = 1 - (1 - int8.cosine) / 2
+    evaluations: list[int] = []
+    result = mixed_precision(
+        module,
+        store,
+        table,
+        {},
+        held_out,
+        references,
+        target,
+        progress=lambda d, _: evaluations.append(d),
+    )
+    assert result.met and result.score.cosine >= target > int8.cosine
+    moved = [name for name, precision in result.qtable.items() if precision == "F16"]
+    assert 1 <= len(moved) < len(layers)
+    assert [n for r in result.rounds for n in r.moved] == moved
+    # the reported score is that of the written precision table, run again from scratch
+    outputs = [
+        QuantRunner(quantized_module(module, store, table, result.qtable)).run(s).outputs
+        for s in held_out
+    ]
+    cosines = []
+    for sample_out, reference in zip(outputs, references, strict=True):
+        a, b = (v["prob"].ravel().astype(np.float64) for v in (sample_out, reference))
+        cosines.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
+    assert math.isclose(float(np.mean(cosines)), result.score.cosine, rel_tol=1e-9)
+    # every layer was measured alone first, then the greedy steps
+    assert evaluations[: len(layers)] == list(range(1, len(layers) + 1))
+    again = mixed_precision(module, store, table, {}, held_out, references, target)
+    assert again.qtable == result.qtable and again.score == result.score
 
 
 # --- reproducible table time ---------------------------------------------------------------------

@@ -23,7 +23,8 @@ dashed spellings work too) and runs, in one process:
    with exit code 2: the inputs give the net nothing to respond to, e.g. photos without text
    for a text detector). The table of candidates goes to stdout;
 5. mixed precision: while the best candidate's mean output cosine is below `--expected_cos`
-   (default 0.99), the most sensitive INT8 layers move to F16;
+   (default 0.99), INT8 layers move to F16, chosen by the measured score of moving each
+   (`search.mixed_precision`: each layer alone, then greedily on top of those moved);
 6. `OUTDIR/<net_name>_batch1/` receives `<net>_cali_table` (TPU-MLIR's calibration table
    format), `<net>_qtable` (the precision table: the user's entries and the F16 layers),
    `<net>_top.mlir` + `.npz` (the FP32 IR) and `<net>_quant.mlir` + `.npz` (the quant-level IR;
@@ -442,8 +443,6 @@ def calibrate(p: Plan, args: argparse.Namespace, out: TextIO, err: TextIO) -> Ou
         p.expected_cos,
         start=(best_module, best.score),
         progress=bar,
-        reference_dumps=dumps if keep else None,
-        start_values=best_values,
     )
     bar.close()
     bar = Bar(err, "report")

@@ -23,12 +23,16 @@ Given a top-level module, its calibration statistics and held-out calibration in
 3. Per-layer report (`layer_report`): every tensor the FP32 and the quantized module both
    produce (by location, the ONNX node name), its cosine and SQNR (10 log10 of signal power over
    error power, in dB) over all held-out samples, and its precision.
-4. Mixed precision (`mixed_precision`): while the score is below the expected cosine, the most
-   sensitive INT8 layers move to F16. A layer's sensitivity is the error it adds, not the error
-   it inherits: its relative error power 10^(-SQNR/10) minus the largest one among the tensors
-   it reads.
-   The number moved per round doubles (1, 2, 4, ...), so a net that needs many layers in F16
-   still takes few rounds. Entries of the user's precision table are kept as they are.
+4. Mixed precision (`mixed_precision`): while the score is below the expected cosine, INT8
+   layers move to F16, chosen by measured score, not by an estimate: a layer's per-tensor SQNR
+   does not say what moving it buys (its output is quantized again by its INT8 consumers, and
+   errors of different layers partly cancel). First each INT8 layer moves alone and the score
+   is measured (its gain); then greedy steps: of the `GREEDY_SHORTLIST` layers with the best
+   gains, each is tried on top of the layers moved so far (its gain re-measured), and the best
+   moves, while it improves the score, for at most `MAX_GREEDY_STEPS` steps. If the target is
+   still not met, the remaining layers move by gain in rounds of 1, 2, 4, ... (so a net that
+   needs everything in F16 ends there). Ties go to program order, so the result is
+   deterministic. Entries of the user's precision table are kept as they are.
 """
 
 from __future__ import annotations
@@ -63,6 +67,10 @@ if TYPE_CHECKING:
 
 REFINE_MARGIN_DB = 1.0
 """Refinement replaces a threshold whose expected error is this much worse than the best."""
+GREEDY_SHORTLIST = 8
+"""Mixed precision's greedy steps try this many of the best-ranked layers each."""
+MAX_GREEDY_STEPS = 32
+"""Greedy steps (one layer each) before the rest moves in doubling batches."""
 
 Inputs = Mapping[str, np.ndarray]
 Progress = Callable[[int, int], None]
@@ -401,32 +409,18 @@ def _never_moved(op: Operation) -> bool:
     return isinstance(op, (top.WeightOp, top.InputOp, *FLOAT_BY_DEFAULT))
 
 
-def _noise(sqnr_db: float) -> float:
-    """Error power relative to signal power."""
-    return 0.0 if sqnr_db == math.inf else 10 ** (-sqnr_db / 10)
-
-
-def sensitivity(fp32: ModuleOp, report: Sequence[LayerStats]) -> list[tuple[str, float]]:
-    """INT8 layers by the relative error power they add (the module docstring's "SQNR lost",
-    measured linearly: 10^(-SQNR/10) of the layer minus the largest of the tensors it reads, so
-    that a first layer fed by an exact input counts all its error), most sensitive first."""
-    by_name = {layer.name: layer for layer in report}
-    ranked = []
+def movable_layers(fp32: ModuleOp, quantized: ModuleOp, kept: Mapping[str, str]) -> list[str]:
+    """The layers mixed precision may move to F16, in program order: those `quantized` computes
+    in INT8, less data movement and the entries of the precision table `kept`."""
+    precisions = layer_precisions(quantized)
+    names: list[str] = []
     for op in fp32.walk():
         name = _location(op)
-        layer = by_name.get(name) if name is not None else None
-        if layer is None or _never_moved(op) or "INT" not in layer.precision:
+        if name is None or name in kept or name in names or _never_moved(op):
             continue
-        incoming = 0.0
-        for operand in op.operands:
-            owner = operand.owner
-            if isinstance(owner, Operation) and not isinstance(owner, top.WeightOp):
-                source = by_name.get(_location(owner) or "")
-                if source is not None:
-                    incoming = max(incoming, _noise(source.sqnr_db))
-        ranked.append((layer.name, _noise(layer.sqnr_db) - incoming))
-    ranked.sort(key=lambda item: -item[1])
-    return ranked
+        if "INT" in precisions.get(name, "F32"):
+            names.append(name)
+    return names
 
 
 def mixed_precision(
@@ -439,44 +433,78 @@ def mixed_precision(
     expected_cosine: float,
     start: tuple[ModuleOp, Score] | None = None,
     progress: Progress | None = None,
-    reference_dumps: Sequence[Mapping[str, np.ndarray]] | None = None,
-    start_values: Sequence[StoredValues] | None = None,
+    shortlist: int = GREEDY_SHORTLIST,
+    max_greedy_steps: int = MAX_GREEDY_STEPS,
 ) -> MixedPrecisionResult:
-    """Move the most sensitive layers to F16 until the score's cosine reaches `expected_cosine`
-    (see the module docstring); `start` is the already evaluated (module, score) of `qtable`,
-    `reference_dumps` and `start_values` (the tensors of `start`'s module) as `layer_report`'s
-    `references` and `quantized_values`."""
+    """Move layers to F16 until the score's cosine reaches `expected_cosine`, choosing them by
+    measured gain (see the module docstring); `start` is the already evaluated (module, score)
+    of `qtable`. `progress` receives (evaluations done, 0)."""
     current = dict(qtable)
     quantized, score = start or evaluate(module, store, table, current, samples, references)
-    first = quantized
     result = MixedPrecisionResult(current, score, quantized)
-    step = 1
-    while score.cosine < expected_cosine:
-        report = layer_report(
-            module,
-            quantized,
-            samples,
-            store=store,
-            references=reference_dumps,
-            quantized_values=start_values if quantized is first else None,
+    if score.cosine >= expected_cosine:
+        return result
+    evaluations = 0
+
+    def trial(moved: Sequence[str]) -> tuple[ModuleOp, Score]:
+        nonlocal evaluations
+        evaluations += 1
+        out = evaluate(
+            module, store, table, current | dict.fromkeys(moved, "F16"), samples, references
         )
-        ranked = [name for name, _ in sensitivity(module, report) if name not in current]
-        if not ranked:
-            result.met = False
-            break
-        moved = ranked[:step]
+        if progress is not None:
+            progress(evaluations, 0)
+        return out
+
+    order = movable_layers(module, quantized, qtable)
+    position = {name: index for index, name in enumerate(order)}
+    # 1. each layer alone: the measured gain of moving it, against the starting score
+    gain = {name: trial([name])[1].cosine - score.cosine for name in order}
+
+    def ranked() -> list[str]:
+        return sorted(
+            (name for name in order if name not in current),
+            key=lambda name: (-gain[name], position[name]),
+        )
+
+    def accept(moved: list[str], found: tuple[ModuleOp, Score]) -> None:
+        nonlocal quantized, score
         for name in moved:
             current[name] = "F16"
-        quantized, score = evaluate(module, store, table, current, samples, references)
+        quantized, score = found
         result.rounds.append(MixedPrecisionRound(moved, score))
-        if progress is not None:
-            progress(len(result.rounds), 0)
+
+    # 2. greedy: of the best-ranked few, the one that helps most on top of the layers moved so
+    # far; the gains of those tried are re-measured (interactions make the lone gains a guide)
+    for _ in range(max_greedy_steps):
+        if score.cosine >= expected_cosine:
+            break
+        tried = []
+        for name in ranked()[:shortlist]:
+            found = trial([name])
+            gain[name] = found[1].cosine - score.cosine
+            tried.append((name, found))
+        if not tried:
+            break
+        name, found = max(tried, key=lambda item: (item[1][1].key(), -position[item[0]]))
+        if found[1].key() <= score.key():
+            break  # no single layer of the shortlist helps any more
+        accept([name], found)
+    # 3. what single moves cannot reach: the remaining layers by gain in doubling batches, so
+    # that the search ends with every layer in F16 when even that is needed
+    step = 1
+    while score.cosine < expected_cosine and (remaining := ranked()):
+        moved = remaining[:step]
+        accept(moved, trial(moved))
         step *= 2
+    result.met = score.cosine >= expected_cosine
     result.qtable, result.score, result.module = current, score, quantized
     return result
 
 
 __all__ = [
+    "GREEDY_SHORTLIST",
+    "MAX_GREEDY_STEPS",
     "REFINE_MARGIN_DB",
     "Candidate",
     "LayerStats",
@@ -492,8 +520,8 @@ __all__ = [
     "layer_precisions",
     "layer_report",
     "mixed_precision",
+    "movable_layers",
     "quantized_module",
     "refine_thresholds",
     "score_outputs",
-    "sensitivity",
 ]
