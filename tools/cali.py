@@ -33,13 +33,13 @@ dashed spellings work too) and runs, in one process:
    tensor, FP32 vs INT8, plus the candidates and the mixed-precision rounds).
 
 7. like the seed's tool, `<net>_batch1/compilation.bmodel`: the chosen quant-level module through
-   `lower-int8-to-bm1684x` (net inputs and outputs float32), and exit code 0. INT8 code
-   generation covers conv, depthwise conv, relu/relu6, maxpool, add, concat, lookup-table
-   activations, global average pool and matmul, with no float layers inside the net: for a net
-   outside it `nntc-cali` prints "INT8 code generation is not
-   available yet; wrote calibration results to OUTDIR/<net>_batch1" and the ops it cannot lower
-   yet, writes no bmodel, and exits with code 3, so that no script mistakes the run for a
-   finished compile.
+   `lower-int8-to-bm1684x` (net inputs and outputs float32), and exit code 0. Integer layers run
+   in INT8; float layers (softmax, layers the precision table marks F16/BF16/F32, ops INT8 code
+   generation lacks, which `quantize` keeps in float) run in F16/BF16 where their commands
+   exist, otherwise in F32 with a warning naming them. Should a layer still be beyond code
+   generation, `nntc-cali` prints "INT8 code generation is not available yet for this net;
+   wrote calibration results to OUTDIR/<net>_batch1" and the ops it cannot lower, writes no
+   bmodel, and exits with code 3, so that no script mistakes the run for a finished compile.
 
 Exit codes: 0 with the bmodel; 3 as above; 2 for what the user can fix (flags, preprocess string (the message gives
 the column), missing image folder or model, unsupported ops), reported as one line
