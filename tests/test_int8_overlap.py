@@ -3,7 +3,7 @@
 `lower-int8-to-bm1684x` loads the next layer's coefficients while a layer computes (and later
 layers' coefficients during compute-heavy layers, into local memory left free), double-
 buffers row slices, and leaves a result read only by the next layer in local memory (never
-stored to DDR). These tests fail if that regresses: the simulated time must stay well below the
+stored to DDR), a residual block's input until its add. These tests fail if that regresses: the simulated time must stay well below the
 two engines' busy times added up (what a serial schedule takes), intermediate results must stay
 out of DDR, and the net outputs and every stored layer must stay bit-exact against the integer
 reference (`int8_reference`), which does not know about local memory.
@@ -160,6 +160,92 @@ def test_bias_and_requant_words_load_as_one_array() -> None:
         and op.src_addr.data < ddr
     ]
     assert len(word_loads) == 3, [str(op) for op in word_loads]
+    x = samples[2]
+    ref = run_int8_net(net, x)
+    sim = simulate_all(net, data, x)
+    for layer in net.layers:
+        if layer.name not in net.lmem_only:
+            got = sim[layer.name].reshape(ref[layer.name].shape)
+            assert np.array_equal(got, ref[layer.name]), layer.name
+    assert np.array_equal(Simulator(data).run(x).outputs["logits"], ref["logits"])
+
+
+def residual_net(channels: int = 96, size: int = 14) -> onnx.ModelProto:
+    """A stem conv, a residual block (two 3x3 convs and the add of the block input), then a
+    downsampling block (1x1 stride-2 conv on the block input beside two 3x3 convs, the first
+    of stride 2), global average pool and a gemm. 96 channels: two lane rows; 14 rows, of
+    which the 1x1 stride-2 conv reads 13: a channel stride taken from 13 rows (192 bytes, not
+    the 256 of 14) would read the second lane row's channels wrong."""
+    rng = np.random.default_rng(47)
+    inits: list[onnx.TensorProto] = []
+
+    def conv(x: str, name: str, ic: int, oc: int, k: int, stride: int, relu: bool) -> list:
+        w = rng.standard_normal((oc, ic, k, k)) * np.sqrt(2.0 / (ic * k * k))
+        b = rng.uniform(-0.2, 0.2, oc)
+        inits.extend([numpy_helper.from_array(w.astype(np.float32), f"{name}_w"),
+                      numpy_helper.from_array(b.astype(np.float32), f"{name}_b")])  # fmt: skip
+        out = f"{name}_c" if relu else name
+        pad = k // 2
+        nodes = [helper.make_node("Conv", [x, f"{name}_w", f"{name}_b"], [out], name=out,
+                                  pads=[pad] * 4, strides=[stride] * 2)]  # fmt: skip
+        if relu:
+            nodes.append(helper.make_node("Relu", [out], [name], name=name))
+        return nodes
+
+    c, c2 = channels, channels + 32
+    nodes = conv("x", "stem", 3, c, 3, 1, True)
+    nodes += conv("stem", "a1", c, c, 3, 1, True) + conv("a1", "a2", c, c, 3, 1, False)
+    nodes += [helper.make_node("Add", ["a2", "stem"], ["as"], name="as"),
+              helper.make_node("Relu", ["as"], ["a"], name="a")]  # fmt: skip
+    nodes += conv("a", "b1", c, c2, 3, 2, True) + conv("b1", "b2", c2, c2, 3, 1, False)
+    nodes += conv("a", "down", c, c2, 1, 2, False)
+    nodes += [helper.make_node("Add", ["b2", "down"], ["bs"], name="bs"),
+              helper.make_node("Relu", ["bs"], ["b"], name="b")]  # fmt: skip
+    fc = rng.standard_normal((10, c2)) * np.sqrt(1.0 / c2)
+    inits.append(numpy_helper.from_array(fc.astype(np.float32), "fc"))
+    nodes += [
+        helper.make_node("GlobalAveragePool", ["b"], ["gap"]),
+        helper.make_node("Flatten", ["gap"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "fc"], ["logits"], transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "residual_net",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], inits,
+    )  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_residual_input_stays_resident_bit_exact() -> None:
+    # each block's input stays in local memory from its producer to the add (or the 1x1
+    # stride-2 downsample conv) several layers later: no GDMA command stores it to DDR or
+    # loads it back, and the results stay bit-exact
+    rng = np.random.default_rng(53)
+    samples = [{"x": rng.standard_normal((1, 3, 14, 14)).astype(np.float32)} for _ in range(3)]
+    module = quant_module(samples[:2], residual_net())
+    net = plan_int8_net(module)
+    store = weight_store_of(module)
+    model = emit_int8_net(net, store)
+    data = bmodel_bytes(ir_to_bmodel(ModuleOp([model]), store))
+    producer = {id(layer.output): i for i, layer in enumerate(net.layers)}
+    held = {
+        producer[id(b)]
+        for i, layer in enumerate(net.layers)
+        for b in layer.inputs
+        if id(b) in producer and producer[id(b)] < i - 1
+    }
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert len(held) >= 2, kinds
+    readers = {type(net.layers[i]).__name__ for i in range(len(net.layers))
+               if any(producer.get(id(b), i) < i - 1 for b in net.layers[i].inputs)}  # fmt: skip
+    assert {"Add", "Conv"} <= readers, kinds
+    dmas = [op for op in model.walk() if isinstance(op, GdmaTensorOp)]
+    for i in held:
+        out = net.layers[i].output
+        assert net.layers[i].name in net.lmem_only, (i, sorted(net.lmem_only))
+        lo, hi = out.address, out.address + out.nbytes
+        touching = [op for op in dmas for a in (op.src_addr.data, op.dst_addr.data) if lo <= a < hi]
+        assert not touching, (net.layers[i].name, [str(op) for op in touching])
     x = samples[2]
     ref = run_int8_net(net, x)
     sim = simulate_all(net, data, x)

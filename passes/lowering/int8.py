@@ -73,7 +73,10 @@ memory that no layer touches until theirs runs, at most `DEEP_PREFETCH_BYTES` ah
 planned). A result read only by the next layer, when both run whole, stays in local memory (at the top of
 its half, clear of the coefficients prefetched two layers later) instead of a store and a
 reload; it is stored as well when other layers or the net read it (`store-all` stores every
-result, to compare each layer in DDR). `Program` adds the waits from the ranges each command
+result, to compare each layer in DDR). A result read again up to `HOLD_WINDOW` layers later
+(a residual block's input, read by its add or downsample conv) stays in local memory until its
+last reader (`_Held`, `_hold`): the layers in between that share its half allocate below it,
+must still run whole there (a dry run), and `_plan_deep` sees it busy throughout. `Program` adds the waits from the ranges each command
 touches, so these reorderings stay exact.
 
 Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
@@ -1033,6 +1036,9 @@ class _Io:
     """Store the result to DDR even when it is kept (other layers or the net read it)."""
     kept: LT | None = None
     """Set by the emitter: where the result was left, when it was kept."""
+    whole: bool = False
+    """Refuse to run in slices (`_Sliced`): a dry run asking whether the layer still runs whole
+    below a held result (`_runs_whole`)."""
 
 
 def _dense(shape: Shape4) -> Shape4:
@@ -1478,13 +1484,44 @@ def _free_range(
     return min(candidates, key=lambda off: (last_use(off), off), default=None)
 
 
+HOLD_WINDOW = 8
+"""A result read again at most this many layers later (a residual block's input, read by its
+add) can stay in local memory until then (`_Held`)."""
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A result left in local memory (`t`, at the top of half `half`) past the next layer,
+    until its last reader `until` reads it: the layers in between that work in the same half
+    allocate below it (`_cap`)."""
+
+    buf: Buf
+    t: LT
+    half: int
+    until: int
+
+
+def _cap(held: list[_Held], index: int) -> int:
+    """The end of the room the `index`-th layer has in its half, below the held results."""
+    half = index % 2
+    return min(
+        (h.t.off for h in held if h.half == half and h.until >= index),
+        default=half * HALF_LANE + HALF_LANE,
+    )
+
+
+def _capped(index: int, held: list[_Held]) -> Arena:
+    base = (index % 2) * HALF_LANE
+    return Arena(base, _cap(held, index) - base)
+
+
 def _emit_pass(
     net: Int8Net, weights: list[dict[str, int]], store_all: bool, deep: dict[int, _Deep]
 ) -> _Tracked:
     """The commands of every layer, overlapped: layer i + 1's coefficients are loaded (into the
-    other half) while layer i computes, unless `deep` loads them earlier elsewhere, and a result
+    other half) while layer i computes, unless `deep` loads them earlier elsewhere; a result
     read only by the next layer stays in local memory when both layers then run whole (see
-    `_Io`)."""
+    `_Io`), and a result read again a few layers later (`_hold`) stays there until then."""
     layers = net.layers
     prog = _Tracked()
     em = _Em(prog, net.round_mode)
@@ -1499,10 +1536,11 @@ def _emit_pass(
     early: dict[int, list[int]] = {}
     for j, d in sorted(deep.items()):
         early.setdefault(d.at, []).append(j)
+    held: list[_Held] = []
 
     def load_coeffs(j: int) -> None:
         previous = prog.attribute_to(spans[j])
-        arenas[j] = Arena((j % 2) * HALF_LANE)
+        arenas[j] = _capped(j, held)
         coeffs[j] = _COEFFS[type(layers[j])](em, layers[j], arenas[j], weights[j])
         prog.attribute_to(previous)
 
@@ -1536,48 +1574,117 @@ def _emit_pass(
     for i, layer in enumerate(layers):
         prog.position = i
         prog.attribute_to(spans[i])
+        held = [h for h in held if h.until >= i]
+        resident |= {k: h.t for h in held for k, b in enumerate(layer.inputs) if h.buf is b}
         if i not in arenas and type(layer) in _COEFFS:
             load_coeffs(i)
+        arena = arenas.pop(i, None) or Arena((i % 2) * HALF_LANE)
+        arena.high = min(arena.high, _cap(held, i))
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         em.defer_prefetch(prefetch(i))
         uses = [k for k, b in enumerate(nxt.inputs) if b is layer.output] if nxt else []
         keep = (
             bool(uses)
             and isinstance(layer, _KEEPS_RESULT)
-            and _takes_resident(net.round_mode, i + 1, nxt, weights[i + 1], uses)  # type: ignore[arg-type]
+            and _takes_resident(
+                net.round_mode,
+                i + 1,
+                nxt,
+                weights[i + 1],
+                uses,
+                _cap(held, i + 1),  # type: ignore[arg-type]
+            )
         )
+        later = _hold(net, weights, i, held, arena.high)
         out = id(layer.output.root or layer.output)
-        store = store_all or not keep or readers.get(out, 0) > len(uses) or out in net_outputs
-        em.io = _Io(coeffs.pop(i, []), resident, keep, store)
-        _EMITTERS[type(layer)](
-            em, layer, arenas.pop(i, None) or Arena((i % 2) * HALF_LANE), weights[i]
-        )
+        served = (len(uses) if keep else 0) + sum(len(ks) for ks in later.values())
+        store = store_all or readers.get(out, 0) > served or out in net_outputs
+        em.io = _Io(coeffs.pop(i, []), resident, keep or bool(later), store)
+        _EMITTERS[type(layer)](em, layer, arena, weights[i])
         em.flush_prefetch()
         kept = em.io.kept
-        resident = {k: kept for k in uses} if kept is not None else {}
+        resident = {k: kept for k in uses} if kept is not None and keep else {}
+        if kept is not None and later:
+            held.append(_Held(layer.output, kept, i % 2, max(later)))
         if kept is not None and not store:
             net.lmem_only.add(layer.name)
+        if not prog.quiet:
+            # a held result is busy in between too: no deep prefetch may load over it
+            prog.touched.setdefault(i, []).extend(h.t.range for h in held if h.until > i)
     return prog
 
 
-def _takes_resident(
-    round_mode: int, index: int, layer: Layer, w: dict[str, int], uses: list[int]
+def _hold(
+    net: Int8Net, weights: list[dict[str, int]], i: int, held: list[_Held], high: int
+) -> dict[int, list[int]]:
+    """The later readers (layer index -> operand indices) that read the `i`-th layer's result
+    from local memory, if it stays there (at the top of its room, below `high`) until the last
+    of them: every reader past the next layer lies within `HOLD_WINDOW`, runs whole with it
+    resident, and every layer in between that shares its half still runs whole below it.
+    Empty when it cannot."""
+    layers = net.layers
+    layer = layers[i]
+    if not isinstance(layer, _KEEPS_RESULT):
+        return {}
+    later = {
+        j: ks
+        for j in range(i + 2, min(i + 1 + HOLD_WINDOW, len(layers)))
+        if (ks := [k for k, b in enumerate(layers[j].inputs) if b is layer.output])
+    }
+    if not later:
+        return {}
+    last = max(later)
+    out = layer.output
+    size = LT(0, out.shape, out.nbytes // math.prod(out.shape)).nbytes
+    off = (high - size) // chip.EU_BYTES * chip.EU_BYTES
+    if off < (i % 2) * HALF_LANE:
+        return {}
+    for p in range(i + 1, last + 1):
+        if isinstance(layers[p], (Float, FloatCast)):
+            return {}  # the FP32 plans use their whole half
+        cap = off if p % 2 == i % 2 else _cap(held, p)
+        if p in later:
+            if not _takes_resident(net.round_mode, p, layers[p], weights[p], later[p], cap):
+                return {}
+        elif p % 2 == i % 2 and not _runs_whole(net.round_mode, p, layers[p], weights[p], cap):
+            return {}
+    return later
+
+
+def _dry_run(
+    round_mode: int, index: int, layer: Layer, w: dict[str, int], io: _Io, high: int
 ) -> bool:
-    """Whether `layer` (the `index`-th) can run whole with the inputs `uses` left in local
-    memory by the previous layer: a dry run of its emission into a scratch program."""
-    if not isinstance(layer, _TAKES_RESIDENT):
-        return False
+    """Whether `layer` (the `index`-th) emits in its half below `high` as `io` asks: a dry run
+    of its emission into a scratch program."""
     probe = _Em(Program(), round_mode)
-    arena = Arena((index % 2) * HALF_LANE)
-    # where the resident input lies does not change what this layer allocates in its half
-    stand_in = {k: LT(0, layer.inputs[k].shape, 1) for k in uses}
+    base = (index % 2) * HALF_LANE
+    arena = Arena(base, high - base)
     try:
-        coeffs = _COEFFS[type(layer)](probe, layer, arena, w) if type(layer) in _COEFFS else []
-        probe.io = _Io(coeffs, stand_in)
+        io.coeffs = _COEFFS[type(layer)](probe, layer, arena, w) if type(layer) in _COEFFS else []
+        probe.io = io
         _EMITTERS[type(layer)](probe, layer, arena, w)
     except CannotLower:
         return False
     return True
+
+
+def _takes_resident(
+    round_mode: int, index: int, layer: Layer, w: dict[str, int], uses: list[int], high: int
+) -> bool:
+    """Whether `layer` (the `index`-th) can run whole below `high` with the inputs `uses` left
+    in local memory."""
+    if not isinstance(layer, _TAKES_RESIDENT):
+        return False
+    # where the resident input lies does not change what this layer allocates in its half
+    stand_in = {k: LT(0, layer.inputs[k].shape, 1) for k in uses}
+    return _dry_run(round_mode, index, layer, w, _Io(resident=stand_in), high)
+
+
+def _runs_whole(round_mode: int, index: int, layer: Layer, w: dict[str, int], high: int) -> bool:
+    """Whether `layer` (the `index`-th) runs whole (not in slices) below `high`."""
+    if isinstance(layer, (Concat, Lut, MatMul, AvgPool)):
+        return _dry_run(round_mode, index, layer, w, _Io(), high)
+    return _dry_run(round_mode, index, layer, w, _Io(whole=True), high)
 
 
 def _slice_rows(arena: Arena, total: int, trial: Callable[[Arena, int], object]) -> int:
@@ -1609,7 +1716,7 @@ def _plan_slices(em: _Em, arena: Arena, total: int, alloc: Alloc) -> tuple[int, 
         except CannotLower:
             continue
         return total, 1, keep
-    if em.io.resident:
+    if em.io.resident or em.io.whole:
         raise _Sliced(f"{total} rows do not fit local memory next to a resident input")
     try:
         return _slice_rows(arena, total, lambda a, r: alloc(a, r, 2, False)), 2, False
@@ -1842,6 +1949,10 @@ def _emit_windowed(
         x_shape = src.shape
 
     def x_view(i: int) -> LT:
+        if resident is not None and fold == 1:
+            # all rows, even those the window never reaches (a 1x1 stride-2 conv skips the
+            # last): the lane rows of channels past the first NPU lie by the whole height
+            return resident
         s = slices[i]
         return _rows_view(xs[i % len(xs)], x_shape, s.i1 - s.i0)
 
