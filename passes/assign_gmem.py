@@ -12,9 +12,9 @@ Results:
 - every tpu op result and every function argument gets `nntc.gmem_addr` (an op attribute, an
   argument attribute); a `tpu.reshape` has its input's address (it moves no data);
 - in a `tpu.group` (the `layer-group` pass, which runs before), every `tpu.load` gets the
-  `global_addr` of the tensor it reads and every `tpu.store` that of the group result it writes
-  (a yielded value that is not stored gets `nntc.gmem_addr` on its op); a member result that
-  only members read lives in local memory and gets no DDR at all;
+  `global_addr` of the tensor it reads (a weight's, in the coeff region) and every `tpu.store`
+  that of the group result it writes (a yielded value that is not stored gets `nntc.gmem_addr`
+  on its op); a member result that only members read lives in local memory and gets no DDR;
 - the module gets `nntc.gmem`, a dictionary: `coeff_addr`, `coeff_size`, `ctx_addr`,
   `ctx_size`, `io_size`, `activation_region_size` (bytes the activations occupy with reuse) and
   `activation_total_size` (the sum of every activation's size, what no reuse would cost).
@@ -31,6 +31,8 @@ definition order, which is deterministic.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -41,6 +43,7 @@ from xdsl.dialects.builtin import (
     DictionaryAttr,
     IntegerAttr,
     ModuleOp,
+    StringAttr,
     TensorType,
     i64,
 )
@@ -101,19 +104,43 @@ class _Buffer:
 
 def place_first_fit(buffers: list[_Buffer], base: int) -> int:
     """Give each buffer (in order of `first`) the lowest aligned address above `base` that no
-    live buffer uses; returns the region's size."""
-    live: list[_Buffer] = []
+    live buffer uses; returns the region's size.
+
+    The free bytes are kept as sorted disjoint gaps, the last one open-ended, and the live
+    buffers in a heap by `last`: a buffer costs a walk over the gaps (few: freed blocks merge
+    with their neighbours), not over every live buffer, so that thousands of tensors alive at
+    once (a pooling cut into per-tap slices) place in linear rather than quadratic time."""
+    gaps: list[list[int]] = [[0, -1]]  # [start, end) offsets; end -1: unbounded
+    expiry: list[tuple[int, int, int, int]] = []  # (last, order, offset, aligned size)
     end = 0
-    for buf in sorted(buffers, key=lambda b: (b.first, b.last)):
-        live = [b for b in live if b.last >= buf.first]
-        offset = 0
-        for other in sorted(live, key=lambda b: b.addr):
-            if offset + buf.size <= other.addr - base:
-                break
-            offset = max(offset, other.addr - base + _align(other.size))
+
+    def free(offset: int, size: int) -> None:
+        i = bisect.bisect_left(gaps, [offset])
+        gaps.insert(i, [offset, offset + size])
+        if i + 1 < len(gaps) and gaps[i][1] == gaps[i + 1][0]:  # merge with the next gap
+            gaps[i][1] = gaps[i + 1][1]
+            del gaps[i + 1]
+        if i > 0 and gaps[i - 1][1] == gaps[i][0]:  # and with the previous one
+            gaps[i - 1][1] = gaps[i][1]
+            del gaps[i]
+
+    for order, buf in enumerate(sorted(buffers, key=lambda b: (b.first, b.last))):
+        while expiry and expiry[0][0] < buf.first:
+            _, _, offset, size = heapq.heappop(expiry)
+            if size:
+                free(offset, size)
+        size = _align(buf.size)
+        if size == 0:
+            offset = 0  # an empty tensor takes no bytes: any address will do
+        else:
+            i = next(k for k, (lo, hi) in enumerate(gaps) if hi < 0 or hi - lo >= buf.size)
+            offset = gaps[i][0]
+            gaps[i][0] += size
+            if gaps[i][0] == gaps[i][1]:
+                del gaps[i]
         buf.addr = base + offset
-        live.append(buf)
-        end = max(end, offset + _align(buf.size))
+        heapq.heappush(expiry, (buf.last, order, offset, size))
+        end = max(end, offset + size)
     return end
 
 
@@ -150,6 +177,12 @@ def _annotate(value: SSAValue, addr: int, arg_attrs: list[DictionaryAttr]) -> No
             _annotate(inner, addr, arg_attrs)
         return
     owner.attributes[GMEM_ADDR_ATTR] = _addr_attr(addr)
+
+
+def _output_name(fn: func.FuncOp, index: int) -> str:
+    attrs = fn.res_attrs.data if fn.res_attrs is not None else ()
+    name = attrs[index].data.get("onnx.name") if index < len(attrs) else None
+    return name.data if isinstance(name, StringAttr) else f"#{index}"
 
 
 def _the_function(module: ModuleOp) -> func.FuncOp:
@@ -215,9 +248,13 @@ class AssignGmemPass(ModulePass):
             root[res] = buf
         ret = block.last_op
         assert isinstance(ret, func.ReturnOp)
-        for v in ret.arguments:
+        for i, v in enumerate(ret.arguments):
             if v not in root:
-                raise DiagnosticException(f"assign-gmem: the net returns {v}, not a tpu tensor")
+                what = v.owner.name if isinstance(v, OpResult) else "a value"
+                raise DiagnosticException(
+                    f"assign-gmem: net output '{_output_name(fn, i)}' is a {what}, not a tpu "
+                    "tensor (lower-to-tpu gives a returned weight its own copy)"
+                )
             if isinstance(v, BlockArgument) or root[v].first < 0:
                 raise DiagnosticException(
                     "assign-gmem: a net output that is a net input is not supported"
@@ -253,10 +290,18 @@ class AssignGmemPass(ModulePass):
             for load in o.body.block.ops:
                 if not isinstance(load, tpu.LoadOp):
                     continue
+                source = load.input.owner
+                if isinstance(source, top.WeightOp):
+                    # a constant operand (an epsilon, a divisor map) is read in the coeff region
+                    load.properties["global_addr"] = _addr_attr(
+                        weight_addr[source.weight_name.data]
+                    )
+                    continue
                 if load.input not in root:
+                    what = source.name if isinstance(source, Operation) else "a block argument"
                     raise DiagnosticException(
-                        f"assign-gmem: a tpu.load in a tpu.group reads {load.input}, which is "
-                        "not a tensor of the function"
+                        f"assign-gmem: a tpu.load in a tpu.group reads a {what} result, which "
+                        "is not a tensor of the function"
                     )
                 load.properties["global_addr"] = _addr_attr(root[load.input].addr)
         fn.arg_attrs = ArrayAttr(arg_attrs)

@@ -10,7 +10,8 @@ Members: the convolutions (normal, grouped, depthwise), the poolings and the ele
 sub / mul / div / relu whose resident operands have the result's shape. Their weights are
 loaded once, whole, and stay resident for the whole group. An elementwise op computes in place
 over its first operand, so that operand must die there (add and mul swap their operands to
-make that so). Any other op ends the group; it is planned as before, alone.
+make that so). All members have the batch size of the last one (slices cut that batch). Any
+other op ends the group; it is planned as before, alone.
 
 Slices. A group whose working set does not fit runs slice by slice: the batch is cut into
 `n_slices` and the height of the group's single stored result into `h_slices`. Each member's
@@ -249,6 +250,12 @@ def _member(op: Operation, name: str, addr: Addr) -> Member:
 def _members(ops: Sequence[Operation], names: Sequence[str], addr: Addr) -> list[Member]:
     """The members in program order, elementwise operands ordered in-place operand first."""
     members = [_member(op, name, addr) for op, name in zip(ops, names, strict=True)]
+    # slices cut the batch of the last member's result (`_geometry`): a member of another batch
+    # size (an independent op on a broadcast operand) would be computed for part of its batch
+    batch = shape4(members[-1].result.type)[0]
+    for m in members:
+        if shape4(m.result.type)[0] != batch:
+            raise NotGroupable(f"{m.name}: batch {shape4(m.result.type)[0]}, the group's {batch}")
     inside = set(ops)
     for i, m in enumerate(members):
         if m.kind != "eltwise":
@@ -822,10 +829,13 @@ def resolve_addr(value: SSAValue) -> int:
         if owner.global_addr is not None:
             return owner.global_addr.value.data
         return resolve_addr(owner.input)
-    for use in value.uses:
-        st = use.operation
-        if isinstance(st, tpu.StoreOp) and st.global_addr is not None:
-            return st.global_addr.value.data
+    if isinstance(owner, Operation) and isinstance(owner.parent_op(), tpu.GroupOp):
+        # only a member's result is stored; a function-level value may have thousands of
+        # readers (a pooling cut into per-tap slices), which must not be scanned per reader
+        for use in value.uses:
+            st = use.operation
+            if isinstance(st, tpu.StoreOp) and st.global_addr is not None:
+                return st.global_addr.value.data
     return gmem_addr(value)
 
 

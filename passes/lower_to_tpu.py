@@ -15,13 +15,18 @@ Weight layouts for f32, as the BM1684X commands read them (docs/simulator.md):
 
 `top.input` and `top.identity` disappear (their operand replaces them); a ReLU that canonicalize
 did not fuse stays a `tpu.relu`, `top.clip(0, max)` becomes `tpu.relu` with a limit; a ceil-mode
-max pool gets the extra bottom/right padding that makes the floor-mode size equal.
+max pool gets the extra bottom/right padding that makes the floor-mode size equal; an average
+pool whose ONNX divisor is not the window size somewhere (count_include_pad = 0 with pads, the
+overhang of a ceil-mode window) is the pool times a constant per-position weight. Elementwise
+ops above rank 4 run on `tpu.reshape` views whose adjacent dims merge where every operand is
+full in both or 1 in both (`merged_dims`).
 
 A batched `top.matmul` (right operand not 2-D, or a 1-D operand) is one `tpu.matmul` when the
 right operand's batch dims are all 1, else one 2-D `tpu.matmul` per broadcast batch
 (`tpu.slice`s, a `tpu.concat`); a bias that is not one value per column, and an add with
 coefficients (Gemm's alpha/beta on runtime operands), are broadcasting `tpu.mul`/`tpu.add`s. A
-net output that is a net input gets its own tensor by a whole-tensor `tpu.slice` (a DDR copy).
+net output that is a net input or a weight gets its own tensor by a whole-tensor `tpu.slice` (a
+DDR copy).
 
 Ops with no single command: a standalone `top.batchnorm` becomes a per-channel `tpu.mul` and
 `tpu.add` with new weights; a `top.deconv` whose kernel equals its stride (no overlap) becomes
@@ -368,27 +373,57 @@ def _lower_maxpool(op: top.MaxPoolOp, store: WeightStore) -> list[Operation]:
 
 
 def _lower_avgpool(op: top.AvgPoolOp, store: WeightStore) -> list[Operation]:
+    """The pool command divides every window sum by kh*kw. Where ONNX divides by fewer (taps
+    in the pads with count_include_pad = 0, taps beyond the pads in a ceil-mode window), a
+    `tpu.mul` by a constant per-position weight kh*kw / count corrects it; the fused ReLU
+    moves to that mul."""
     kernel, strides, pads = _pool_common(op)
-    if pads != list(op.pads_values) and not op.count_include_pad_value:
-        raise Unsupported("ceil_mode without count_include_pad is not supported")
-    if any(pads) and not op.count_include_pad_value:
-        # the window sum is scaled by one constant: border windows would need their own
-        raise Unsupported(
-            "padding excluded from the divisor (count_include_pad = 0) is not supported"
-        )
     do_relu, limit = _relu(op)
-    return [
-        tpu.AvgPoolOp(
-            op.input,
-            op.output.type,
-            kernel_shape=kernel,
-            strides=strides,
-            pads=pads,
-            count_include_pad=op.count_include_pad_value,
-            do_relu=do_relu,
-            relu_limit=limit,
-        )
-    ]
+    scale = _avgpool_scale(op, kernel, strides)
+    if scale is None:
+        return [
+            tpu.AvgPoolOp(
+                op.input,
+                op.output.type,
+                kernel_shape=kernel,
+                strides=strides,
+                pads=pads,
+                count_include_pad=op.count_include_pad_value,
+                do_relu=do_relu,
+                relu_limit=limit,
+            )
+        ]
+    pool = tpu.AvgPoolOp(
+        op.input,
+        op.output.type,
+        kernel_shape=kernel,
+        strides=strides,
+        pads=pads,
+        count_include_pad=True,
+    )
+    weight = _new_weight(store, op, "pool_scale", scale)
+    mul = tpu.MulOp(pool.output, weight.output, op.output.type, do_relu=do_relu, relu_limit=limit)
+    return [pool, weight, mul]
+
+
+def _avgpool_scale(
+    op: top.AvgPoolOp, kernel: tuple[int, ...], strides: tuple[int, ...]
+) -> np.ndarray | None:
+    """kh*kw / (ONNX's divisor) per output position as a `[1, 1, oh, ow]` array, or None
+    where the divisor is kh*kw everywhere. ONNX counts a window's taps inside the input
+    (count_include_pad = 0) or inside the input and its pads (= 1), never those of a ceil-mode
+    window beyond the pads; windows are boxes, so the count is an outer product."""
+    sizes, outs, pads = _shape(op.input)[2:], _shape(op.output)[2:], list(op.pads_values)
+    counts = np.ones((1, 1))
+    for axis in range(2):
+        begin, end, size = pads[axis], pads[axis + 2], sizes[axis]
+        taps = np.arange(outs[axis])[:, None] * strides[axis] + np.arange(kernel[axis])
+        low, high = (0, begin + size + end) if op.count_include_pad_value else (begin, begin + size)
+        counts = counts[..., None] * ((taps >= low) & (taps < high)).sum(axis=1)
+    full = kernel[0] * kernel[1]
+    if np.all(counts == full):
+        return None
+    return (full / counts).reshape(1, 1, outs[0], outs[1])
 
 
 def _lower_global_pool(op: top.GlobalPoolOp, store: WeightStore) -> list[Operation]:
@@ -1021,6 +1056,109 @@ def _lower_where(op: top.WhereOp, store: WeightStore) -> list[Operation]:
     return [one, keep_x, not_c, keep_y, out]
 
 
+# --- elementwise ops above rank 4 -----------------------------------------------------------
+# The TIU's tensors are 4-D. An elementwise op of higher rank (a 3-D BatchNorm's per-channel
+# mul/add, PReLU on 5-D, a Conv3d's bias add) runs on a view of at most 4 dims: adjacent dims
+# merge where every operand is full in both or 1 in both (the broadcast stays a broadcast).
+
+ELEMENTWISE_OPS: tuple[type[Operation], ...] = (
+    tpu.AddOp,
+    tpu.SubOp,
+    tpu.MulOp,
+    tpu.DivOp,
+    tpu.ReluOp,
+    tpu.ExpOp,
+    tpu.SigmoidOp,
+    tpu.HardSigmoidOp,
+    tpu.TanhOp,
+    tpu.ErfOp,
+    tpu.GeluOp,
+    tpu.SqrtOp,
+    tpu.RsqrtOp,
+    tpu.LogOp,
+    tpu.LeakyReluOp,
+    tpu.PowOp,
+)
+"""tpu ops computed per element (with NumPy broadcasting): any reshape of all operands and the
+result that keeps the broadcast pattern computes the same."""
+
+MAX_RANK = 4
+
+
+def merged_dims(out: tuple[int, ...], operands: list[tuple[int, ...]]) -> list[list[int]] | None:
+    """Groups of adjacent dims of `out` (size-1 dims left out) that merge into one dim each,
+    at most `MAX_RANK` groups, or None when the broadcast pattern does not allow that.
+
+    Operand shapes are right-aligned to `out` (NumPy broadcasting); dims merge innermost first
+    and only as far as needed, so a channel dim stays a dim of its own where it can."""
+    rank = len(out)
+    aligned = [(1,) * (rank - len(s)) + tuple(s) for s in operands]
+    groups = [[d] for d in range(rank) if out[d] != 1]
+    pattern = {d: tuple(s[d] == out[d] for s in aligned) for d in range(rank)}
+    while len(groups) > MAX_RANK:
+        for i in range(len(groups) - 1, 0, -1):
+            if pattern[groups[i - 1][-1]] == pattern[groups[i][0]]:
+                groups[i - 1 : i + 1] = [groups[i - 1] + groups[i]]
+                break
+        else:
+            return None
+    return groups
+
+
+def _fold_rank(module: ModuleOp, store: WeightStore) -> None:
+    """Each elementwise tpu op above rank 4 whose dims merge (`merged_dims`) runs on views:
+    a `tpu.reshape` of each runtime operand (a weight gets a reshaped copy), the op at the
+    merged shape, a `tpu.reshape` back. An op whose dims do not merge is left for
+    lower-to-bm1684x to reject."""
+    weights: dict[tuple[SSAValue, tuple[int, ...]], top.WeightOp] = {}
+    backs: list[tpu.ReshapeOp] = []
+    for op in [o for o in module.walk() if isinstance(o, ELEMENTWISE_OPS)]:
+        out_ty = op.results[0].type
+        assert isinstance(out_ty, TensorType)
+        out = tuple(out_ty.get_shape())
+        if len(out) <= MAX_RANK:
+            continue
+        shapes = [_shape(v) for v in op.operands]
+        groups = merged_dims(out, shapes)
+        if groups is None:
+            continue
+        new_ops: list[Operation] = []
+        operands: list[SSAValue] = []
+        for value, shape in zip(op.operands, shapes, strict=True):
+            aligned = (1,) * (len(out) - len(shape)) + shape
+            view = tuple(int(np.prod([aligned[d] for d in g])) for g in groups) or (1,)
+            ty = TensorType(value.type.get_element_type(), list(view))  # type: ignore[attr-defined]
+            if isinstance(value.owner, top.WeightOp):
+                key = (value, view)
+                if key not in weights:
+                    array = np.asarray(weight_value(value.owner, store))
+                    weights[key] = _new_weight(store, op, "view", array.reshape(view))
+                    new_ops.append(weights[key])
+                operands.append(weights[key].output)
+                continue
+            if isinstance(value.owner, tpu.ReshapeOp) and value.owner.input.type == ty:
+                # the previous folded op's view: no reshape back and forth
+                operands.append(value.owner.input)
+                continue
+            new_ops.append(reshape := tpu.ReshapeOp(value, ty))
+            operands.append(reshape.output)
+        view = tuple(int(np.prod([out[d] for d in g])) for g in groups) or (1,)
+        folded = type(op).create(
+            operands=operands,
+            result_types=[TensorType(out_ty.get_element_type(), list(view))],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
+        new_ops += [folded, back := tpu.ReshapeOp(folded.results[0], out_ty)]
+        backs.append(back)
+        for new in new_ops:
+            new.location = op.location
+        Rewriter.replace_op(op, new_ops)
+    for back in reversed(backs):
+        if not back.output.uses:
+            Rewriter.erase_op(back)
+
+
 LOWERINGS: dict[type[Operation], Lowering] = {
     top.ConvOp: _lower_conv,  # type: ignore[dict-item]
     top.MatMulOp: _lower_matmul,  # type: ignore[dict-item]
@@ -1124,20 +1262,21 @@ class LowerToTpuPass(ModulePass):
             # a multi-result op (split) is replaced by its last len(results) ops' results
             results = [o.results[0] for o in new_ops[-len(old.results) :]]
             Rewriter.replace_op(old, new_ops, results if len(results) > 1 else None)
+        _fold_rank(op, store)
         _erase_dead_weights(op)
         _copy_returned_inputs(op)
 
 
 def _copy_returned_inputs(module: ModuleOp) -> None:
     """A net output that is a net input (Identity, Dropout, a Flatten: `tpu.reshape`s alias
-    their input) gets its own tensor by a whole-tensor `tpu.slice`, a DDR -> DDR copy: the
-    bmodel's outputs and inputs are distinct buffers."""
+    their input) or a weight (a Constant) gets its own tensor by a whole-tensor `tpu.slice`, a
+    DDR -> DDR copy: the bmodel's outputs are distinct buffers of the context region."""
     for ret in [o for o in module.walk() if isinstance(o, func.ReturnOp)]:
         for i, value in enumerate(ret.arguments):
             root = value
             while isinstance(root.owner, tpu.ReshapeOp):
                 root = root.owner.input
-            if not isinstance(root, BlockArgument):
+            if not isinstance(root, BlockArgument) and not isinstance(root.owner, top.WeightOp):
                 continue
             rank = len(_shape(value))
             copy = tpu.SliceOp(value, value.type, [0] * rank, [1] * rank)

@@ -431,3 +431,42 @@ def test_a_result_stored_over_an_input_is_never_sliced() -> None:
     with pytest.raises(NotGroupable, match="DDR"):
         plan_slicing(ops, members, arena, shared, 1, 32)
     assert plan_slicing(ops, members, arena, shared, 1, 96).h_slices == 1
+
+
+def mixed_batch_model() -> onnx.ModelProto:
+    """`test_mvn_expanded` reduced: `Sub(x[3,3,3,1], s[1,3,1,1])` and the independent
+    `Add(s, eps)` of batch 1, then `Div` of the two (the divisor broadcast over the batch)."""
+    eps = helper.make_tensor("eps", onnx.TensorProto.FLOAT, [], [1e-3])
+    nodes = [
+        helper.make_node("Sub", ["x", "s"], ["d"], name="d"),
+        helper.make_node("Add", ["s", "eps"], ["e"], name="e"),
+        helper.make_node("Div", ["d", "e"], ["y"], name="y"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "mixed_batch",
+        [
+            helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [3, 3, 3, 1]),
+            helper.make_tensor_value_info("s", onnx.TensorProto.FLOAT, [1, 3, 1, 1]),
+        ],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [3, 3, 3, 1])],
+        [eps],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("as_pass", [False, True])
+def test_members_of_another_batch_size_are_not_grouped(as_pass: bool) -> None:
+    """A group slices the batch of its last member: grouping the Sub (N = 3) with the Add
+    (N = 1) computed and stored the Sub for the first image only (cosine 0.6)."""
+    model = mixed_batch_model()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 3, 3, 1)).astype(np.float32)
+    s = rng.uniform(0.5, 2.0, (1, 3, 1, 1)).astype(np.float32)
+    module, data = compile_onnx(model, True, as_pass=as_pass)
+    out = Simulator(data).run({"x": x, "s": s}).outputs["y"]
+    (ref,) = ort.InferenceSession(model.SerializeToString()).run(None, {"x": x, "s": s})
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    groups = _groups(module) if GROUPS_ATTR in _cmd_group(module).attributes else []
+    for group in groups:
+        assert not {"d", "e"} <= set(group["members"]), group  # type: ignore[arg-type]

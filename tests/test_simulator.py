@@ -1066,3 +1066,56 @@ def test_sfu_taylor_cost_grows_with_the_terms() -> None:
     from nntc.targets.bm1684x.chip import TIU_STARTUP_CYCLES
 
     assert ten - one == 18 * (one - TIU_STARTUP_CYCLES)
+
+
+# --- scalar (rank-0) net inputs and outputs ------------------------------------------------
+
+
+def _scalar_nets() -> tuple[bytes, bytes]:
+    """Two compiled nets: `y = x[1, 4] * s` with a scalar input `s`, and `z = v . v` (MatMul of
+    two vectors) with a scalar output `z`."""
+    from onnx import TensorProto, helper
+
+    from nntc.pipeline import compile_onnx
+
+    def model(nodes, inputs, outputs):  # type: ignore[no-untyped-def]
+        graph = helper.make_graph(
+            nodes,
+            "scalars",
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outputs],
+        )
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+    scale = model([helper.make_node("Mul", ["x", "s"], ["y"])], [("x", [1, 4]), ("s", [])],
+                  [("y", [1, 4])])  # fmt: skip
+    dot = model([helper.make_node("MatMul", ["v", "v"], ["z"])], [("v", [4])], [("z", [])])
+    return (
+        compile_onnx(scale, net_name="scale").bmodel,
+        compile_onnx(dot, net_name="dot").bmodel,
+    )
+
+
+def test_scalar_inputs_and_outputs() -> None:
+    from nntc.targets.bm1684x.simulator import Simulator
+
+    scale, dot = _scalar_nets()
+    sim = Simulator(scale)
+    assert [t.shape for t in sim.inputs] == [(1, 4), ()]
+    # two batches of x; the scalar has no batch and every batch reads it
+    x = RNG.standard_normal((2, 4)).astype(np.float32)
+    s = np.float32(-1.5)
+    out = sim.run({"x": x, "s": np.array(s)})
+    np.testing.assert_array_equal(out.outputs["y"], x * s)
+    assert out.report["batches"] == 2
+    with pytest.raises(SimulationError, match="'s' has shape \\[1\\], the net expects a scalar"):
+        sim.run({"x": x, "s": np.array([s])})
+
+    sim = Simulator(dot)
+    v = RNG.standard_normal(4).astype(np.float32)
+    z = sim.run({"v": v}).outputs["z"]
+    assert z.shape == ()
+    np.testing.assert_allclose(z, np.dot(v.astype(np.float64), v), rtol=1e-6)
+    # a scalar output cannot be concatenated over batches
+    with pytest.raises(SimulationError, match="output 'z' is a scalar"):
+        sim.run({"v": np.concatenate([v, v])})

@@ -15,10 +15,9 @@ func.func @main(%arg0: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> (tensor<
   func.return %3, %4, %5, %6 : tensor<1x4x8x8xf32>, tensor<1x2x11x11xf32>, tensor<1x8x8x8xf32>, tensor<1x2x17x17xf32>
 }
 
-// CHECK:      pass 'lower-to-tpu' failed: 6 op(s) cannot be lowered to the BM1684X:
+// CHECK:      pass 'lower-to-tpu' failed: 5 op(s) cannot be lowered to the BM1684X:
 // CHECK-NEXT: top.slice at loc("reverse"): negative steps [1, -1, 1, 1] are not supported
 // CHECK-NEXT: top.clip at loc("clip"): a lower bound other than 0 is not supported (min = -1.0)
-// CHECK-NEXT: top.avgpool at loc("pool"): padding excluded from the divisor (count_include_pad = 0) is not supported
 // CHECK-NEXT: top.deconv at loc("deconv"): pads [3, 3, 3, 3] with kernel [3, 3], dilations [1, 1] and output_padding [0, 0] need conv padding (-1, -1) along h, outside [0, 15]
 // CHECK-NEXT: top.resize at loc("resize"): only resizes of the last two axes (H and W) are supported, got scales [1.0, 2.0, 1.0, 1.0]
 // CHECK-NEXT: top.deconv at loc("runtime"): a runtime (non-weight) filter is not supported

@@ -43,16 +43,6 @@ def _group(reason: str, *names: str) -> dict[str, str]:
 
 
 KNOWN_CHIP_REJECTIONS: dict[str, str] = {
-    # average pooling whose divisor varies per output position
-    "test_averagepool_2d_ceil": "top.avgpool: ceil_mode without count_include_pad",
-    **_group(
-        "top.avgpool: padding excluded from the divisor (count_include_pad = 0)",
-        "test_averagepool_2d_pads",
-        "test_averagepool_2d_precomputed_pads",
-        "test_averagepool_2d_precomputed_same_upper",
-        "test_averagepool_2d_same_lower",
-        "test_averagepool_2d_same_upper",
-    ),
     # the node tests feed scale/bias/mean/var, filters and bounds as graph inputs; the chip's
     # batchnorm, deconv and clip fold them into constants
     **_group(
@@ -74,99 +64,24 @@ KNOWN_CHIP_REJECTIONS: dict[str, str] = {
         "test_convtranspose_pad",
         "test_convtranspose_pads",
     ),
-    # 3-D pooling and 5-D element-wise ops: the TIU's tensors are 4-D, and flattening the
-    # depth into the channels overflows the commands' 16-bit shape fields
+    # 3-D pooling as gathered windows (ops of rank 5 and more: elementwise ones run on views of
+    # merged dims): flattening the windows overflows the commands' 16-bit shape fields
     **_group(
         "exceeds the 16-bit command fields",
         "test_averagepool_3d_default",
         "test_maxpool_3d_default",
     ),
     "test_MaxPool1d_stride_padding_dilation": "a dimension exceeds the 16-bit DMA fields",
-    **_group(
-        "tensors of rank 5 (more than 4) are not supported",
-        "test_AvgPool3d",
-        # Conv3d is a batched matmul (it runs), then its bias add of rank 5
-        "test_Conv3d",
-        "test_Conv3d_dilated",
-        "test_Conv3d_dilated_strided",
-        "test_Conv3d_groups",
-        "test_Conv3d_stride",
-        "test_Conv3d_stride_padding",
-        "test_AvgPool3d_stride",
-        "test_AvgPool3d_stride1_pad0_gpu_input",
-        "test_BatchNorm3d_eval",
-        "test_BatchNorm3d_momentum_eval",
-        "test_PReLU_3d",
-        "test_PReLU_3d_multiparam",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_True",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_False",
-        "test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True",
-        "test_averagepool_3d_dilations_small",
-    ),
 }
 """Cases `compile_onnx` refuses with its clean `PipelineError`, with a substring of the reason.
 A listed case that compiles, or an unlisted one that is rejected, fails the chip tests."""
 
-KNOWN_CHIP_FAILURES: dict[str, str] = {
-    # Clip's min/max (Dropout's ratio, a Gemm's scalar C) are rank-0 graph inputs:
-    # `Simulator.run` refuses any rank-0 input
-    # (`_batches` requires a first dimension to split batches on), although the bmodel is fine
-    **_group(
-        "the simulator cannot feed a rank-0 input",
-        "test_clip",
-        "test_clip_default_max",
-        "test_clip_default_min",
-        "test_clip_example",
-        "test_clip_inbounds",
-        "test_clip_min_greater_than_max",
-        "test_clip_outbounds",
-        "test_clip_splitbounds",
-        "test_dropout_default_ratio",
-        "test_gemm_default_scalar_bias",
-    ),
-    # a rank-0 net output (MatMul of two vectors): the bmodel is fine, `Simulator.run`
-    # concatenates the outputs of its batches, which a rank-0 array does not allow
-    "test_matmul_1d_1d": "the simulator cannot return a rank-0 output",
-    # layer groups: lower-to-bm1684x groups `Sub(X[3,3,3,1], m[1,3,1,1])` with the independent
-    # `Add(m2[1,3,1,1], eps)`, and the group computes and stores the Sub for the first of its 3
-    # images only (commands of shape [1,3,3,1]); right with layer-group=false
-    **_group(
-        "a layer group of members with different batch sizes computes N = 1 only",
-        "test_mvn_expanded",
-        "test_mvn_expanded_ver18",
-    ),
-    # the `layer-group` pass (before assign-gmem, uncommitted work in progress at the time of
-    # writing) puts a `tpu.load` of a constant (a 1x1x1x1 top.weight: LayerNormalization's or
-    # the expanded softmax's epsilon/axes constants) in a tpu.group; assign-gmem then rejects
-    # it, printing the Python repr of the weight
-    **_group(
-        "assign-gmem: a tpu.load in a tpu.group reads a top.weight",
-        "test_layer_normalization_2d_axis0",
-        "test_layer_normalization_2d_axis_negative_2",
-        "test_layer_normalization_3d_axis0_epsilon",
-        "test_layer_normalization_3d_axis_negative_3_epsilon",
-        "test_layer_normalization_4d_axis0",
-        "test_layer_normalization_4d_axis_negative_4",
-        "test_logsoftmax_example_1_expanded",
-        "test_logsoftmax_example_1_expanded_ver18",
-        "test_softmax_example_expanded",
-        "test_softmax_example_expanded_ver18",
-    ),
-    # a net whose output is a constant: assign-gmem's message prints the Python repr of the
-    # top.weight result instead of naming the output
-    "test_constant": "assign-gmem rejects a constant net output with a Python repr",
-}
+KNOWN_CHIP_FAILURES: dict[str, str] = {}
 """Cases that compile but give wrong numbers or crash, or are rejected with a message that is
 not clean: bugs, with what is known about each. `tests/test_conformance_chip.py` marks them
 `xfail(strict=True)`, so that a fix or a different break is noticed."""
 
-SLOW_CASES: dict[str, str] = {
-    "test_MaxPool1d_stride_padding_dilation": (
-        "compiling takes minutes before the clean rejection (a 220000-wide 1-D max pool with "
-        "kernel 200 and dilation 10: lower-to-tpu ~30 s, assign-gmem over 2 min)"
-    ),
-}
+SLOW_CASES: dict[str, str] = {}
 """Cases the CI test skips for their compile time; `scripts/conformance_table.py` runs them."""
 
 _LOCATION = re.compile(r' at loc\("[^"]*"\)')

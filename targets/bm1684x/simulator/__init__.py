@@ -10,6 +10,8 @@ context (activation) area and its input/output tensors. `run` copies the weights
 inputs into a fresh memory, runs the queues with `engine.run_groups` and reads the outputs back.
 Inputs whose first dimension is a multiple of the compiled batch run one batch after another,
 and the outputs are concatenated; the report gives one batch's cycles and `total_cycles`.
+Scalar (rank-0) inputs have no batch: every batch reads them whole; a net with a scalar output
+runs one batch.
 
 `time_only()` gives the timing report without executing any command (the cost model needs
 only the fields). Errors are `SimulationError` (`engine.CommandError` names the command).
@@ -222,7 +224,15 @@ class Simulator:
             if t.name not in inputs:
                 raise SimulationError(f"missing input {t.name!r}")
             x = np.asarray(inputs[t.name])
-            if x.ndim != len(t.shape) or x.shape[1:] != t.shape[1:] or not t.shape:
+            if not t.shape:
+                # a scalar (a bound, a ratio) has no batch to split: every batch reads it whole
+                if x.ndim:
+                    raise SimulationError(
+                        f"input {t.name!r} has shape {list(x.shape)}, the net expects a scalar"
+                    )
+                arrays.append(x)
+                continue
+            if x.ndim != len(t.shape) or x.shape[1:] != t.shape[1:]:
                 raise SimulationError(
                     f"input {t.name!r} has shape {list(x.shape)}, the net expects "
                     f"{list(t.shape)} (the first dimension may be a multiple)"
@@ -238,7 +248,13 @@ class Simulator:
                 raise SimulationError("inputs hold different numbers of batches")
             count = runs
             arrays.append(x)
-        return arrays, count or 1
+        count = count or 1
+        scalar = next((t.name for t in self.outputs if not t.shape), None)
+        if count > 1 and scalar is not None:
+            raise SimulationError(
+                f"output {scalar!r} is a scalar: the inputs must hold one batch, not {count}"
+            )
+        return arrays, count
 
     def _store_input(self, mem: Memory, t: TensorInfo, x: np.ndarray) -> None:
         if t.data_type == _BF16:
@@ -268,12 +284,16 @@ class Simulator:
         for b in range(count):
             mem = self._fresh_memory()
             for t, x in zip(self.inputs, arrays, strict=True):
-                batch = t.shape[0]
-                self._store_input(mem, t, x[b * batch : (b + 1) * batch])
+                batch = t.shape[0] if t.shape else 0
+                self._store_input(mem, t, x[b * batch : (b + 1) * batch] if t.shape else x)
             timelines.append(run_groups(self.groups, mem, self.timing, self.layers))
             for t in self.outputs:
                 outs[t.name].append(self._load_output(mem, t))
-        outputs = {name: np.concatenate(parts, axis=0) for name, parts in outs.items()}
+        # a scalar output comes from a single batch (`_batches`)
+        outputs = {
+            name: np.concatenate(parts, axis=0) if parts[0].ndim else parts[0]
+            for name, parts in outs.items()
+        }
         return self._result(outputs, timelines, trace)
 
     def time_only(self, trace: bool = False) -> SimResult:
