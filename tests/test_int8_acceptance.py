@@ -78,29 +78,11 @@ def _cali(net: str, model: Path, images: Path, preprocess: str, shape: str, out:
 
 
 def _photos() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Calibration and held-out colour images of scikit-image (only those bundled, no pooch)."""
-    data = pytest.importorskip("skimage.data")
-    left, right, _ = data.stereo_motorcycle()
-    logo = data.logo().astype(np.float32)
-    alpha = logo[..., 3:] / 255.0
-    # RGBA on white, so that the transparent background is what a viewer shows
-    logo_rgb = (logo[..., :3] * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
-    calibration = {
-        "astronaut": data.astronaut(),
-        "coffee": data.coffee(),
-        "hubble": data.hubble_deep_field(),
-        "ihc": data.immunohistochemistry(),
-        "retina": data.retina(),
-        "motorcycle_right": right,
-    }
-    held_out = {
-        "chelsea": data.chelsea(),
-        "rocket": data.rocket(),
-        "motorcycle_left": left,
-        "colorwheel": data.colorwheel(),
-        "logo": logo_rgb,
-    }
-    return calibration, held_out
+    """Calibration and held-out colour images of scikit-image (`models.photos`, as `make run`)."""
+    pytest.importorskip("skimage.data")
+    from models.photos import bundled_photos
+
+    return bundled_photos()
 
 
 def _crops(image: np.ndarray) -> Iterator[np.ndarray]:
