@@ -418,7 +418,9 @@ def movable_layers(fp32: ModuleOp, quantized: ModuleOp, kept: Mapping[str, str])
         name = _location(op)
         if name is None or name in kept or name in names or _never_moved(op):
             continue
-        if "INT" in precisions.get(name, "F32"):
+        # a layer absent from `quantized` was folded into another (a scalar mul into the
+        # preceding table): it is INT8 there, and reappears on its own once that layer moves
+        if "INT" in precisions.get(name, "INT8"):
             names.append(name)
     return names
 
