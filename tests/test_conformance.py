@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import pytest
 from conformance import (
-    FAILED,
     KNOWN_REJECTIONS,
-    PASSED,
-    REJECTED,
     SUPPORTED_OP_TYPES,
     Case,
+    check_outcome,
     run_case,
     select_cases,
 )
@@ -30,19 +28,7 @@ PASS_GOAL = 0.90
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_backend_case(case: Case) -> None:
-    outcome = run_case(case)
-    if outcome.status == FAILED:
-        pytest.fail(f"{case.suite}/{case.name}: {outcome.reason}", pytrace=False)
-    expected = KNOWN_REJECTIONS.get(case.name)
-    if outcome.status == REJECTED:
-        if expected is None:
-            pytest.fail(f"unexpectedly rejected: {outcome.reason}", pytrace=False)
-        assert expected in outcome.reason, f"rejected for another reason: {outcome.reason}"
-    else:
-        assert outcome.status == PASSED
-        assert expected is None, (
-            f"{case.name} passes now; remove it from KNOWN_REJECTIONS (was: {expected})"
-        )
+    check_outcome(case, run_case(case), KNOWN_REJECTIONS, "KNOWN_REJECTIONS")
 
 
 def test_selection_covers_the_suites() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conformance import FAILED, KNOWN_REJECTIONS, PASSED, REJECTED, Case, select_cases
+from conformance import KNOWN_REJECTIONS, Case, check_outcome, select_cases
 from conformance.chip import (
     KNOWN_CHIP_FAILURES,
     KNOWN_CHIP_REJECTIONS,
@@ -37,19 +37,7 @@ def _param(case: Case) -> object:
 
 @pytest.mark.parametrize("case", [_param(case) for case in CASES])
 def test_backend_case_on_chip(case: Case) -> None:
-    outcome = run_case_on_chip(case)
-    if outcome.status == FAILED:
-        pytest.fail(f"{case.suite}/{case.name}: {outcome.reason}", pytrace=False)
-    expected = KNOWN_CHIP_REJECTIONS.get(case.name)
-    if outcome.status == REJECTED:
-        if expected is None:
-            pytest.fail(f"unexpectedly rejected: {outcome.reason}", pytrace=False)
-        assert expected in outcome.reason, f"rejected for another reason: {outcome.reason}"
-    else:
-        assert outcome.status == PASSED
-        assert expected is None, (
-            f"{case.name} passes now; remove it from KNOWN_CHIP_REJECTIONS (was: {expected})"
-        )
+    check_outcome(case, run_case_on_chip(case), KNOWN_CHIP_REJECTIONS, "KNOWN_CHIP_REJECTIONS")
 
 
 def test_known_lists_name_selected_cases_once() -> None:

@@ -137,6 +137,25 @@ class Outcome:
     reason: str = ""
 
 
+def check_outcome(case: Case, outcome: Outcome, known: dict[str, str], known_name: str) -> None:
+    """Fails the calling test unless `outcome` passed and `case` is not in `known`, or it was
+    rejected for the reason `known` lists (`known_name` names that table in the messages)."""
+    import pytest
+
+    if outcome.status == FAILED:
+        pytest.fail(f"{case.suite}/{case.name}: {outcome.reason}", pytrace=False)
+    expected = known.get(case.name)
+    if outcome.status == REJECTED:
+        if expected is None:
+            pytest.fail(f"unexpectedly rejected: {outcome.reason}", pytrace=False)
+        assert expected in outcome.reason, f"rejected for another reason: {outcome.reason}"
+    else:
+        assert outcome.status == PASSED
+        assert expected is None, (
+            f"{case.name} passes now; remove it from {known_name} (was: {expected})"
+        )
+
+
 def _is_float32(value_info: onnx.ValueInfoProto) -> bool:
     return (
         value_info.type.HasField("tensor_type")
