@@ -21,7 +21,7 @@ results to the integer layers after them through `overrides`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 
 import numpy as np
@@ -108,26 +108,8 @@ def _sat(x: np.ndarray, buf: Buf) -> np.ndarray:
     return np.clip(x, lo, hi).astype(np.int8 if buf.signed else np.uint8)
 
 
-def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
-    n, ic, ih, iw = x.shape
-    oc, _, kh, kw = layer.weight.shape
-    _, _, oh, ow = layer.output.shape
-    pt, pl, pb, pr = layer.pads
-    sh, sw = layer.stride
-    dh, dw = layer.dilation
-    xp = np.zeros((n, ic, ih + pt + pb, iw + pl + pr), np.int64)
-    xp[:, :, pt : pt + ih, pl : pl + iw] = x
-    acc = np.zeros((n, oc, oh, ow), np.int64)
-    w = layer.weight.astype(np.int64)
-    for ky in range(kh):
-        for kx in range(kw):
-            y0, x0 = ky * dh, kx * dw
-            view = xp[:, :, y0 : y0 + (oh - 1) * sh + 1 : sh, x0 : x0 + (ow - 1) * sw + 1 : sw]
-            acc += np.einsum("nchw,oc->nohw", view, w[:, :, ky, kx])
-    return acc
-
-
-def _dwconv(x: np.ndarray, layer: DwConv) -> np.ndarray:
+def _windows(x: np.ndarray, layer: Conv) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(ky, kx, the zero-padded input rows and columns that tap meets), for every kernel tap."""
     n, c, ih, iw = x.shape
     _, _, kh, kw = layer.weight.shape
     _, _, oh, ow = layer.output.shape
@@ -136,13 +118,30 @@ def _dwconv(x: np.ndarray, layer: DwConv) -> np.ndarray:
     dh, dw = layer.dilation
     xp = np.zeros((n, c, ih + pt + pb, iw + pl + pr), np.int64)
     xp[:, :, pt : pt + ih, pl : pl + iw] = x
-    acc = np.zeros((n, c, oh, ow), np.int64)
-    w = layer.weight.astype(np.int64)
     for ky in range(kh):
         for kx in range(kw):
             y0, x0 = ky * dh, kx * dw
-            view = xp[:, :, y0 : y0 + (oh - 1) * sh + 1 : sh, x0 : x0 + (ow - 1) * sw + 1 : sw]
-            acc += view * w[:, 0, ky, kx].reshape(1, c, 1, 1)
+            yield (
+                ky,
+                kx,
+                xp[:, :, y0 : y0 + (oh - 1) * sh + 1 : sh, x0 : x0 + (ow - 1) * sw + 1 : sw],
+            )
+
+
+def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
+    w = layer.weight.astype(np.int64)
+    acc = np.zeros((x.shape[0], *layer.output.shape[1:]), np.int64)
+    for ky, kx, view in _windows(x, layer):
+        acc += np.einsum("nchw,oc->nohw", view, w[:, :, ky, kx])
+    return acc
+
+
+def _dwconv(x: np.ndarray, layer: DwConv) -> np.ndarray:
+    w = layer.weight.astype(np.int64)
+    c = x.shape[1]
+    acc = np.zeros((x.shape[0], *layer.output.shape[1:]), np.int64)
+    for ky, kx, view in _windows(x, layer):
+        acc += view * w[:, 0, ky, kx].reshape(1, c, 1, 1)
     return acc
 
 
