@@ -24,7 +24,8 @@ dashed spellings work too) and runs, in one process:
    for a text detector). The table of candidates goes to stdout;
 5. mixed precision: while the best candidate's mean output cosine is below `--expected_cos`
    (default 0.99), INT8 layers move to F16, chosen by the measured score of moving each
-   (`search.mixed_precision`: each layer alone, then greedily on top of those moved);
+   (`search.mixed_precision`: runs of consecutive layers, greedily, then back to INT8 the
+   layers the target does not need);
 6. `OUTDIR/<net_name>_batch1/` receives `<net>_cali_table` (TPU-MLIR's calibration table
    format), `<net>_qtable` (the precision table: the user's entries and the F16 layers),
    `<net>_top.mlir` + `.npz` (the FP32 IR) and `<net>_quant.mlir` + `.npz` (the quant-level IR;
@@ -615,7 +616,12 @@ def _write(
             for c in candidates
         ],
         "mixed_precision": [
-            {"moved_to_f16": r.moved, "cosine": r.score.cosine, "top1": r.score.top1}
+            {
+                "moved_to_f16": r.moved,
+                "back_to_int8": r.back,
+                "cosine": r.score.cosine,
+                "top1": r.score.top1,
+            }
             for r in mixed.rounds
         ],
         "qtable": mixed.qtable,

@@ -20,12 +20,16 @@ class IRFileError(Exception):
 
 
 def nntc_context() -> Context:
-    """A context with builtin, func and every nntc dialect."""
+    """A context with builtin, func, arith (the float casts `quantize` writes around F16/BF16
+    layers) and every nntc dialect."""
+    from xdsl.dialects.arith import Arith
+
     from nntc.dialects import get_all_dialects
 
     ctx = Context()
     ctx.load_dialect(Builtin)
     ctx.load_dialect(Func)
+    ctx.load_dialect(Arith)
     for factory in get_all_dialects().values():
         ctx.load_dialect(factory())
     return ctx

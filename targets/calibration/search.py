@@ -24,15 +24,18 @@ Given a top-level module, its calibration statistics and held-out calibration in
    produce (by location, the ONNX node name), its cosine and SQNR (10 log10 of signal power over
    error power, in dB) over all held-out samples, and its precision.
 4. Mixed precision (`mixed_precision`): while the score is below the expected cosine, INT8
-   layers move to F16, chosen by measured score, not by an estimate: a layer's per-tensor SQNR
-   does not say what moving it buys (its output is quantized again by its INT8 consumers, and
-   errors of different layers partly cancel). First each INT8 layer moves alone and the score
-   is measured (its gain); then greedy steps: of the `GREEDY_SHORTLIST` layers with the best
-   gains, each is tried on top of the layers moved so far (its gain re-measured), and the best
-   moves, while it improves the score, for at most `MAX_GREEDY_STEPS` steps. If the target is
-   still not met, the remaining layers move by gain in rounds of 1, 2, 4, ... (so a net that
-   needs everything in F16 ends there). Ties go to program order, so the result is
-   deterministic. Entries of the user's precision table are kept as they are.
+   layers move to F16, chosen by measured score, not by an estimate. The unit of the search is
+   a run of consecutive layers, not a single layer: a tensor stops being quantized only when
+   its producer and all its consumers are float (a layer moved alone mostly hands its rounding
+   to its INT8 consumer), and errors made early grow through the net. So the movable layers,
+   in program order, are cut into `MIXED_PRECISION_BLOCKS` runs; greedy steps move the run
+   that, on top of those moved so far, scores best, while that improves the score and the
+   target is not met (if no run improves it, all remaining runs move at once: a net that needs
+   everything in F16 ends there). Once the target is met, the moved layers are tried back in
+   INT8 one at a time, last first, and stay there when the score still meets the target; this
+   leaves the few layers that matter. On the PP-OCRv4 detector (96 x 96 text crops) this
+   moves 25 of 167 layers where ranking single layers moved 167. Ties go to program order, so
+   the result is deterministic. Entries of the user's precision table are kept as they are.
 """
 
 from __future__ import annotations
@@ -67,10 +70,8 @@ if TYPE_CHECKING:
 
 REFINE_MARGIN_DB = 1.0
 """Refinement replaces a threshold whose expected error is this much worse than the best."""
-GREEDY_SHORTLIST = 8
-"""Mixed precision's greedy steps try this many of the best-ranked layers each."""
-MAX_GREEDY_STEPS = 32
-"""Greedy steps (one layer each) before the rest moves in doubling batches."""
+MIXED_PRECISION_BLOCKS = 16
+"""Mixed precision cuts the movable layers into this many runs of consecutive layers."""
 
 Inputs = Mapping[str, np.ndarray]
 Progress = Callable[[int, int], None]
@@ -124,6 +125,8 @@ class MixedPrecisionRound:
 
     moved: list[str]
     score: Score
+    back: list[str] = field(default_factory=list)
+    """Layers of earlier rounds returned to INT8 in this round (the final pruning)."""
 
 
 @dataclass
@@ -425,6 +428,15 @@ def movable_layers(fp32: ModuleOp, quantized: ModuleOp, kept: Mapping[str, str])
     return names
 
 
+def _runs(layers: Sequence[str], count: int) -> list[list[str]]:
+    """`layers` cut into at most `count` runs of consecutive layers, as even as possible."""
+    count = max(1, min(count, len(layers)))
+    return [
+        list(layers[i * len(layers) // count : (i + 1) * len(layers) // count])
+        for i in range(count)
+    ]
+
+
 def mixed_precision(
     module: ModuleOp,
     store: WeightStore,
@@ -435,12 +447,12 @@ def mixed_precision(
     expected_cosine: float,
     start: tuple[ModuleOp, Score] | None = None,
     progress: Progress | None = None,
-    shortlist: int = GREEDY_SHORTLIST,
-    max_greedy_steps: int = MAX_GREEDY_STEPS,
+    blocks: int = MIXED_PRECISION_BLOCKS,
 ) -> MixedPrecisionResult:
-    """Move layers to F16 until the score's cosine reaches `expected_cosine`, choosing them by
-    measured gain (see the module docstring); `start` is the already evaluated (module, score)
-    of `qtable`. `progress` receives (evaluations done, 0)."""
+    """Move layers to F16 until the score's cosine reaches `expected_cosine`: runs of
+    consecutive layers, greedily, then back to INT8 those the target does not need (see the
+    module docstring); `start` is the already evaluated (module, score) of `qtable`.
+    `progress` receives (evaluations done, 0)."""
     current = dict(qtable)
     quantized, score = start or evaluate(module, store, table, current, samples, references)
     result = MixedPrecisionResult(current, score, quantized)
@@ -448,65 +460,55 @@ def mixed_precision(
         return result
     evaluations = 0
 
-    def trial(moved: Sequence[str]) -> tuple[ModuleOp, Score]:
+    def trial(f16: Sequence[str]) -> tuple[ModuleOp, Score]:
         nonlocal evaluations
         evaluations += 1
-        out = evaluate(
-            module, store, table, current | dict.fromkeys(moved, "F16"), samples, references
-        )
+        out = evaluate(module, store, table, dict(qtable) | dict.fromkeys(f16, "F16"), samples,
+                       references)  # fmt: skip
         if progress is not None:
             progress(evaluations, 0)
         return out
 
-    order = movable_layers(module, quantized, qtable)
-    position = {name: index for index, name in enumerate(order)}
-    # 1. each layer alone: the measured gain of moving it, against the starting score
-    gain = {name: trial([name])[1].cosine - score.cosine for name in order}
+    moved: list[str] = []
 
-    def ranked() -> list[str]:
-        return sorted(
-            (name for name in order if name not in current),
-            key=lambda name: (-gain[name], position[name]),
-        )
-
-    def accept(moved: list[str], found: tuple[ModuleOp, Score]) -> None:
-        nonlocal quantized, score
-        for name in moved:
-            current[name] = "F16"
+    def accept(f16: list[str], found: tuple[ModuleOp, Score], back: Sequence[str] = ()) -> None:
+        nonlocal quantized, score, moved
+        moved = f16
         quantized, score = found
-        result.rounds.append(MixedPrecisionRound(moved, score))
+        result.rounds.append(
+            MixedPrecisionRound([n for n in f16 if n not in current], score, list(back))
+        )
+        current.clear()
+        current.update(dict(qtable) | dict.fromkeys(f16, "F16"))
 
-    # 2. greedy: of the best-ranked few, the one that helps most on top of the layers moved so
-    # far; the gains of those tried are re-measured (interactions make the lone gains a guide)
-    for _ in range(max_greedy_steps):
-        if score.cosine >= expected_cosine:
-            break
-        tried = []
-        for name in ranked()[:shortlist]:
-            found = trial([name])
-            gain[name] = found[1].cosine - score.cosine
-            tried.append((name, found))
-        if not tried:
-            break
-        name, found = max(tried, key=lambda item: (item[1][1].key(), -position[item[0]]))
-        if found[1].key() <= score.key():
-            break  # no single layer of the shortlist helps any more
-        accept([name], found)
-    # 3. what single moves cannot reach: the remaining layers by gain in doubling batches, so
-    # that the search ends with every layer in F16 when even that is needed
-    step = 1
-    while score.cosine < expected_cosine and (remaining := ranked()):
-        moved = remaining[:step]
-        accept(moved, trial(moved))
-        step *= 2
+    runs = _runs(movable_layers(module, quantized, qtable), blocks)
+    waiting = list(range(len(runs)))
+    # 1. greedy over runs of consecutive layers
+    while score.cosine < expected_cosine and waiting:
+        tried = [(i, trial(moved + runs[i])) for i in waiting]
+        best, found = max(tried, key=lambda item: (item[1][1].key(), -item[0]))
+        if found[1].key() > score.key():
+            waiting.remove(best)
+            accept(moved + runs[best], found)
+            continue
+        everything = moved + [name for i in waiting for name in runs[i]]
+        accept(everything, trial(everything))
+        waiting = []
+    # 2. back to INT8, last first, what the target does not need
+    if score.cosine >= expected_cosine:
+        order = {name: index for index, run in enumerate(runs) for name in run}
+        for name in sorted(moved, key=lambda n: -order[n]):
+            fewer = [n for n in moved if n != name]
+            found = trial(fewer)
+            if found[1].cosine >= expected_cosine:
+                accept(fewer, found, back=[name])
     result.met = score.cosine >= expected_cosine
     result.qtable, result.score, result.module = current, score, quantized
     return result
 
 
 __all__ = [
-    "GREEDY_SHORTLIST",
-    "MAX_GREEDY_STEPS",
+    "MIXED_PRECISION_BLOCKS",
     "REFINE_MARGIN_DB",
     "Candidate",
     "LayerStats",
