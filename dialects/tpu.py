@@ -466,8 +466,67 @@ def _window_output_hw(
 # =============================================================================================
 
 
+class _ConvLikeOp(_ReluFusableOp):
+    """What `tpu.conv2d` and `tpu.deconv2d` share (as top's `ConvLikeOp`): input, a filter in
+    the convolution's `[oc, ic / group, kh, kw]` layout, an optional bias, the format, and the
+    checks of ranks, window and bias. Each op declares its window properties itself: xDSL
+    collects a subclass's definitions first, and their order is the order in which defaults
+    are filled in (and printed by the generic printer)."""
+
+    input = operand_def(TensorType)
+    filter = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+
+    irdl_options = (ParsePropInAttrDict(), AttrSizedOperandSegments(as_property=True))
+    assembly_format = (
+        "$input `,` $filter (`,` $bias^)? attr-dict `:` "
+        "`(` type($input) `,` type($filter) (`,` type($bias)^)? `)` `->` type($output)"
+    )
+
+    @staticmethod
+    def _window_props(
+        strides: Sequence[int],
+        pads: Sequence[int],
+        dilations: Sequence[int],
+        group: int,
+        output_padding: Sequence[int] | None = None,
+    ) -> dict[str, Attribute]:
+        """The window properties, in the order the ops declare them."""
+        props: dict[str, Attribute] = {
+            "strides": _i64_array(strides),
+            "pads": _i64_array(pads),
+            "dilations": _i64_array(dilations),
+        }
+        if output_padding is not None:
+            props["output_padding"] = _i64_array(output_padding)
+        return props | {"group": IntegerAttr(group, i64)}
+
+    def _verify_io(
+        self, strides: Sequence[int], pads: Sequence[int]
+    ) -> tuple[TensorType, TensorType, TensorType]:
+        """Input, filter and result, each of rank 4, and the filter's window with `strides`
+        and `pads`."""
+        x = _tensor(self.input, "input")
+        w = _tensor(self.filter, "filter")
+        y = _tensor(self.output, "result")
+        for ty, role in ((x, "input"), (w, "filter"), (y, "result")):
+            _expect_rank(ty, 4, role)
+        _verify_window(w.get_shape()[2:], strides, pads)
+        return x, w, y
+
+    def _verify_bias(self, oc: int) -> TensorType | None:
+        """The bias, which must have one element per output channel, if there is one."""
+        b = None if self.bias is None else _tensor(self.bias, "bias")
+        if b is not None and prod(b.get_shape()) != oc:
+            raise VerifyException(
+                f"expected bias to have {oc} elements (output channels), got {prod(b.get_shape())}"
+            )
+        return b
+
+
 @irdl_op_definition
-class Conv2dOp(_RescaleOp):
+class Conv2dOp(_ConvLikeOp, _RescaleOp):
     """2-D convolution, NCHW, with a logical `[oc, ic / group, kh, kw]` filter.
 
     Float: input, filter and result share one float type; the bias is that type or f32.
@@ -476,21 +535,10 @@ class Conv2dOp(_RescaleOp):
 
     name = "tpu.conv2d"
 
-    input = operand_def(TensorType)
-    filter = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    output = result_def(TensorType)
-
     strides = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
     pads = prop_def(DenseArrayBase[I64], _i64_array((0, 0, 0, 0)))
     dilations = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
     group = prop_def(IntegerAttr[I64], IntegerAttr(1, i64))
-
-    irdl_options = (ParsePropInAttrDict(), AttrSizedOperandSegments(as_property=True))
-    assembly_format = (
-        "$input `,` $filter (`,` $bias^)? attr-dict `:` "
-        "`(` type($input) `,` type($filter) (`,` type($bias)^)? `)` `->` type($output)"
-    )
 
     def __init__(
         self,
@@ -510,12 +558,7 @@ class Conv2dOp(_RescaleOp):
         relu_limit: float | None = None,
     ) -> None:
         props = _rescale_props(multiplier, rshift, round_mode, do_relu, relu_limit)
-        props |= {
-            "strides": _i64_array(strides),
-            "pads": _i64_array(pads),
-            "dilations": _i64_array(dilations),
-            "group": IntegerAttr(group, i64),
-        }
+        props |= self._window_props(strides, pads, dilations, group)
         super().__init__(
             operands=[input, filter, [] if bias is None else [bias]],
             result_types=[result_type],
@@ -523,13 +566,8 @@ class Conv2dOp(_RescaleOp):
         )
 
     def verify_(self) -> None:
-        x = _tensor(self.input, "input")
-        w = _tensor(self.filter, "filter")
-        y = _tensor(self.output, "result")
-        for ty, role in ((x, "input"), (w, "filter"), (y, "result")):
-            _expect_rank(ty, 4, role)
         strides, pads, dilations = _ints(self.strides), _ints(self.pads), _ints(self.dilations)
-        _verify_window(w.get_shape()[2:], strides, pads)
+        x, w, y = self._verify_io(strides, pads)
         if len(dilations) != 2 or min(dilations) < 1:
             raise VerifyException(
                 f"expected 'dilations' to be 2 values >= 1, got {list(dilations)}"
@@ -549,11 +587,7 @@ class Conv2dOp(_RescaleOp):
             )
         oh, ow = _window_output_hw((h, wd), (kh, kw), strides, pads, dilations)
         _expect_shape(y.get_shape(), (n, oc, oh, ow), "result")
-        b = None if self.bias is None else _tensor(self.bias, "bias")
-        if b is not None and prod(b.get_shape()) != oc:
-            raise VerifyException(
-                f"expected bias to have {oc} elements (output channels), got {prod(b.get_shape())}"
-            )
+        b = self._verify_bias(oc)
 
         ye = y.get_element_type()
         integer = _verify_weighted_types(x, w, "filter", b, y)
@@ -1259,7 +1293,7 @@ class DepthToSpaceOp(_SpatialMoveOp):
 
 
 @irdl_op_definition
-class Deconv2dOp(_ReluFusableOp):
+class Deconv2dOp(_ConvLikeOp):
     """Transposed 2-D convolution (ONNX ConvTranspose), NCHW, float only.
 
     The filter is that of the equivalent convolution, `[oc, ic / group, kh, kw]`: ONNX's
@@ -1273,22 +1307,11 @@ class Deconv2dOp(_ReluFusableOp):
 
     name = "tpu.deconv2d"
 
-    input = operand_def(TensorType)
-    filter = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    output = result_def(TensorType)
-
     strides = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
     pads = prop_def(DenseArrayBase[I64], _i64_array((0, 0, 0, 0)))
     dilations = prop_def(DenseArrayBase[I64], _i64_array((1, 1)))
     output_padding = prop_def(DenseArrayBase[I64], _i64_array((0, 0)))
     group = prop_def(IntegerAttr[I64], IntegerAttr(1, i64))
-
-    irdl_options = (ParsePropInAttrDict(), AttrSizedOperandSegments(as_property=True))
-    assembly_format = (
-        "$input `,` $filter (`,` $bias^)? attr-dict `:` "
-        "`(` type($input) `,` type($filter) (`,` type($bias)^)? `)` `->` type($output)"
-    )
 
     def __init__(
         self,
@@ -1305,14 +1328,8 @@ class Deconv2dOp(_ReluFusableOp):
         do_relu: bool = False,
         relu_limit: float | None = None,
     ) -> None:
-        props: dict[str, Attribute] = {
-            "strides": _i64_array(strides),
-            "pads": _i64_array(pads),
-            "dilations": _i64_array(dilations),
-            "output_padding": _i64_array(output_padding),
-            "group": IntegerAttr(group, i64),
-            "do_relu": _bool(do_relu),
-        }
+        props = self._window_props(strides, pads, dilations, group, output_padding)
+        props["do_relu"] = _bool(do_relu)
         if relu_limit is not None:
             props["relu_limit"] = FloatAttr(relu_limit, Float64Type())
         super().__init__(
@@ -1322,14 +1339,9 @@ class Deconv2dOp(_ReluFusableOp):
         )
 
     def verify_(self) -> None:
-        x = _tensor(self.input, "input")
-        w = _tensor(self.filter, "filter")
-        y = _tensor(self.output, "result")
-        for ty, role in ((x, "input"), (w, "filter"), (y, "result")):
-            _expect_rank(ty, 4, role)
         strides, pads = _ints(self.strides), _ints(self.pads)
         dilations, out_pad = _ints(self.dilations), _ints(self.output_padding)
-        _verify_window(w.get_shape()[2:], strides, pads)
+        x, w, y = self._verify_io(strides, pads)
         for prop, values in (("dilations", dilations), ("output_padding", out_pad)):
             if len(values) != 2:
                 raise VerifyException(f"expected '{prop}' to have 2 elements, got {len(values)}")
@@ -1359,11 +1371,7 @@ class Deconv2dOp(_ReluFusableOp):
         if min(out_hw) < 1:
             raise VerifyException(f"pads {list(pads)} leave an empty result ({out_hw})")
         _expect_shape(y.get_shape(), (n, oc, *out_hw), "result")
-        b = None if self.bias is None else _tensor(self.bias, "bias")
-        if b is not None and prod(b.get_shape()) != oc:
-            raise VerifyException(
-                f"expected bias to have {oc} elements (output channels), got {prod(b.get_shape())}"
-            )
+        b = self._verify_bias(oc)
         if _verify_weighted_types(x, w, "filter", b, y):
             raise VerifyException(
                 f"expected a float input, got {x.get_element_type()} (tpu.deconv2d is float only)"
@@ -1465,6 +1473,54 @@ class CastOp(IRDLOperation):
         if len(plain_int) != 1 or not (is_float(xe) or is_float(ye)):
             raise VerifyException(
                 f"'scale' is only valid between a float and a plain integer type, got {xe} -> {ye}"
+            )
+
+
+LUT_ENTRIES = 256
+"""Entries of a `tpu.lut` table: one per 8-bit input pattern."""
+
+
+@irdl_op_definition
+class LutOp(IRDLOperation):
+    """8-bit table lookup: `result[i] = table[input[i] as an unsigned 8-bit pattern]`.
+
+    How integer nets compute activations (sigmoid, SiLU, ...) on the TPU: the input has 8-bit
+    storage, so the table holds the result's stored value for each of the 256 input patterns
+    (entry `k` for the pattern `k`, i.e. for a signed input entry 255 is the input -1). The
+    table (a `top.weight`) has the result's 8-bit storage; input and result have one shape.
+    """
+
+    name = "tpu.lut"
+
+    input = operand_def(TensorType)
+    table = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $table attr-dict `:` `(` type($input) `,` type($table) `)` `->` type($output)"
+    )
+
+    def __init__(
+        self, input: SSAValue | Operation, table: SSAValue | Operation, result_type: Attribute
+    ) -> None:
+        super().__init__(operands=[input, table], result_types=[result_type])
+
+    def verify_(self) -> None:
+        x = _tensor(self.input, "input")
+        t = _tensor(self.table, "table")
+        y = _tensor(self.output, "result")
+        _expect_int_bits(x.get_element_type(), (8,), "input")
+        _expect_int_bits(y.get_element_type(), (8,), "result")
+        _expect_int_bits(t.get_element_type(), (8,), "table")
+        _expect_shape(t.get_shape(), (LUT_ENTRIES,), "table")
+        _expect_shape(y.get_shape(), x.get_shape(), "result (the input's)")
+        ts, ys = storage_type(t.get_element_type()), storage_type(y.get_element_type())
+        if ts != ys:
+            raise VerifyException(
+                f"expected table storage {ts} to equal the result's storage {ys} "
+                "(the table holds stored result values)"
             )
 
 
@@ -1930,6 +1986,7 @@ Tpu = Dialect(
         Deconv2dOp,
         RequantOp,
         CastOp,
+        LutOp,
         GroupOp,
         YieldOp,
         LoadOp,

@@ -29,8 +29,8 @@ Bank-aware placement: a member's result is placed, where space allows, in LMEM b
 of its operands occupy (`lmem.LiveArena`); a group that only fits without that is placed
 without it.
 
-Choice (greedy, in program order). The cost of a unit is estimated from the simulator's
-per-command cost model (`simulator/timing.py`): TIU cycles of every command of every slice
+Choice (greedy, in program order). The cost of a unit is estimated with the simulator's
+per-command cost model (`targets/bm1684x/cost.py`): TIU cycles of every command of every slice
 (conv: n x channel rows x input channels x taps x output points / points per cycle; pord: n x
 rows x taps x points / EU; AR: n x rows x points / EU; each plus the start-up), and GDMA
 cycles of every transfer (latency plus whole bursts of each contiguous run at the DDR
@@ -71,36 +71,34 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from nntc.dialects import top as nntc_top
 from nntc.dialects import tpu
-from nntc.dialects.bm1684x import ArEu, ArOp, ConvEu, ConvOp, Layout, PordEu, PordOp
+from nntc.dialects.bm1684x import ArEu, ArOp, ConvEu, ConvOp, Layout, PordEu
 from nntc.passes.assign_gmem import GMEM_STATS_ATTR, gmem_addr
 from nntc.passes.lowering.layers import (
     FP32,
     MAX_DIM,
-    NEG_FLT_MAX,
     CannotLower,
     Emitter,
     LayerPlan,
+    PordPlan,
     Window,
     _broadcast_strides,
     _window,
     dense_strides,
-    f32_bits,
     shape4,
 )
 from nntc.passes.lowering.lmem import (
-    EU_F32,
     F32_BYTES,
     LiveArena,
     LmemOverflow,
     LTensor,
     Shape4,
     banks,
-    rows,
 )
 from nntc.passes.lowering.program import LayerSpan
-from nntc.targets.bm1684x import chip
+from nntc.targets.bm1684x.cost import cube_cycles, dma_cycles, eu_cycles, lane_rows
 
 Addr = Callable[[SSAValue], int]
+F32_BITS = 8 * F32_BYTES
 Rows = tuple[int, int]
 """[lo, hi) rows of a value held in one slice."""
 
@@ -130,46 +128,18 @@ def UNPLACED(value: SSAValue) -> int:  # noqa: N802 (a constant of the Addr type
     return 0
 
 
-# --- the simulator's cost model, per command ------------------------------------------------
-
-
-def _gdma(nbytes: int, run_bytes: int) -> int:
-    """`simulator/timing.py`'s `gdma_cycles` for `nbytes` moved in contiguous runs."""
-    if nbytes <= 0:
-        return chip.GDMA_LATENCY_CYCLES
-    timing = chip.ChipTiming()
-    runs = -(-nbytes // run_bytes)
-    moved = runs * (-(-run_bytes // chip.GDMA_BURST_BYTES) * chip.GDMA_BURST_BYTES)
-    cycles = chip.GDMA_LATENCY_CYCLES + math.ceil(moved / timing.ddr_bytes_per_cycle)
-    if nbytes < chip.DMA_PREFERRED_ALIGNMENT:
-        cycles += chip.GDMA_SMALL_TRANSFER_PENALTY_CYCLES
-    return cycles
-
-
-def dma_cycles(nbytes: int) -> int:
-    """The simulator's cost of one contiguous DDR <-> LMEM transfer of `nbytes`."""
-    return _gdma(nbytes, nbytes)
+# --- the cost model (`targets/bm1684x/cost.py`) over a group's slices ---------------------
 
 
 def _tensor_dma(shape: Shape4) -> int:
     """A (n, c, h, w) slice of a dense DDR tensor: each channel's h x w rows one run."""
     n, c, h, w = shape
-    return _gdma(n * c * h * w * F32_BYTES, h * w * F32_BYTES)
+    return dma_cycles(n * c * h * w * F32_BYTES, h * w * F32_BYTES)
 
 
 def _ar_cycles(shape: Shape4) -> int:
     n, c, h, w = shape
-    return chip.TIU_STARTUP_CYCLES + n * rows(c) * -(-h * w // EU_F32)
-
-
-def _conv_cycles(n: int, oc: int, ic: int, taps: int, points: int) -> int:
-    per_cycle = chip.CONV_POINTS_PER_CYCLE_BY_BITS[32]
-    work = n * rows(oc) * -(-ic // chip.cube_num(32)) * taps * -(-points // per_cycle)
-    return chip.TIU_STARTUP_CYCLES + work
-
-
-def _pord_cycles(n: int, c: int, taps: int, points: int) -> int:
-    return chip.TIU_STARTUP_CYCLES + n * rows(c) * taps * -(-points // EU_F32)
+    return eu_cycles(n, lane_rows(c), 1, h * w, F32_BITS)
 
 
 # --- members --------------------------------------------------------------------------------
@@ -505,41 +475,17 @@ class GroupPlan(LayerPlan):
         assert win is not None
         inp, skip, _, up, dn = self._window_input(m, i)
         assert skip == 0, "checked when planned"
-        res = self.view(m.result, i)
-        reads = [inp.range]
-        fields: dict[str, object] = {"opd3_const": True}
-        kind = m.pord
-        if kind is PordEu.MAXPOOLING:
-            fields["opd3_addr"] = NEG_FLT_MAX
-        elif kind is PordEu.AVGPOOLING:
-            scale = 1.0 / (win.kh * win.kw)
-            fields |= {"opd1_addr": f32_bits(scale), "opd1_const": True, "round_mode": 5}
-        else:
-            reads.append(m.wbufs[0].range)
-            fields["opd1_addr"] = m.wbufs[0].addr()
-            if len(m.wbufs) > 1:
-                reads.append(m.wbufs[1].range)
-                fields["opd2_addr"] = m.wbufs[1].addr()
-            else:
-                fields |= {"opd2_addr": 0, "opd2_const": True}
-            if m.do_relu and m.limit is None:
-                kind = PordEu.DEPTHWISERELU
-        em.prog.add(
-            PordOp,
-            reads=reads,
-            writes=[res.range],
-            tsk_eu_typ=kind,
-            res0_addr=res.addr(),
-            res0_shape=res.shape,
-            res0_prec=FP32,
-            opd0_addr=inp.addr(),
-            opd0_shape=(inp.shape[2], win.iw),
-            opd0_prec=FP32,
-            **win.window_fields(up, dn),
-            **fields,
+        pord = PordPlan(
+            m.name,
+            kind=m.pord,
+            win=win,
+            do_relu=m.do_relu,
+            limit=m.limit,
+            scale=1.0 / (win.kh * win.kw),
+            kbuf=m.wbufs[0] if m.wbufs else None,
+            bbuf=m.wbufs[1] if len(m.wbufs) > 1 else None,
         )
-        if kind is not PordEu.DEPTHWISERELU:
-            em.activation(res, m.do_relu, m.limit)
+        pord.emit(em, inp, self.view(m.result, i), up, dn)
 
     def _eltwise(self, em: Emitter, m: Member, k: int, i: int) -> None:
         g = self.geoms[i]
@@ -687,10 +633,10 @@ def _estimate(plan: GroupPlan) -> int:
                 assert m.win is not None
                 taps = m.win.kh * m.win.kw
                 icg, ocg = m.win.ic // m.group, m.win.oc // m.group
-                tiu += m.group * _conv_cycles(g.nn, ocg, icg, taps, points)
+                tiu += m.group * cube_cycles(g.nn, lane_rows(ocg), icg, taps, points, F32_BITS)
             elif m.kind == "pord":
                 assert m.win is not None
-                tiu += _pord_cycles(g.nn, oc, m.win.kh * m.win.kw, points)
+                tiu += eu_cycles(g.nn, lane_rows(oc), m.win.kh * m.win.kw, points, F32_BITS)
                 if m.pord is PordEu.DEPTHWISE and m.do_relu and m.limit is None:
                     act = 0
             else:

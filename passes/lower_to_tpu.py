@@ -45,10 +45,15 @@ log_softmax is softmax then log.
 
 Everything the chip cannot run yet is reported at once, one line per op with its location,
 before anything is rewritten.
+
+`mode=int8` takes quant-level IR (the `quantize` output) instead: the INT8 code generator's
+integer layers, one tpu op each with its multipliers and shifts (`passes/lowering/int8_tpu.py`
+and docs/int8.md describe the IR); its float layers are the ops this file lowers them to.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,7 +73,7 @@ from nntc.targets.reference.resize import _resize_axis as resize_axis
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 SUPPORTED_CHIPS = ("bm1684x",)
-SUPPORTED_MODES = ("f32",)
+SUPPORTED_MODES = ("f32", "int8")
 
 
 class Unsupported(Exception):
@@ -1233,7 +1238,8 @@ def _plan(module: ModuleOp, store: WeightStore) -> list[tuple[Operation, list[Op
 
 @dataclass(frozen=True)
 class LowerToTpuPass(ModulePass):
-    """Lower every top op to tpu ops for `chip` in `mode` (f32 only for now)."""
+    """Lower every top op to tpu ops for `chip` in `mode`: f32 (float IR) or int8 (quant IR,
+    the integer layers of the INT8 code generator; see `passes/lowering/int8_tpu.py`)."""
 
     name = "lower-to-tpu"
 
@@ -1251,6 +1257,12 @@ class LowerToTpuPass(ModulePass):
                 f"lower-to-tpu: unsupported mode '{self.mode}' (supported: "
                 f"{', '.join(SUPPORTED_MODES)})"
             )
+        if self.mode.lower() == "int8":
+            from nntc.passes.lowering.int8_tpu import lower_quant_to_tpu
+
+            for warning in lower_quant_to_tpu(op):
+                print(f"warning: {warning}", file=sys.stderr)
+            return
         store = weight_store_of(op)
         plan = _plan(op, store)
         for old in [o for o in op.walk() if isinstance(o, _PASS_THROUGH)]:

@@ -236,8 +236,8 @@ def test_codegen_needs_assigned_addresses() -> None:
 
 
 def test_lower_to_tpu_rejects_unknown_mode() -> None:
-    with pytest.raises(DiagnosticException, match="unsupported mode 'int8'"):
-        LowerToTpuPass(mode="int8").apply(Context(), _parse(_chain(1)))
+    with pytest.raises(DiagnosticException, match="unsupported mode 'int4'"):
+        LowerToTpuPass(mode="int4").apply(Context(), _parse(_chain(1)))
 
 
 def test_codegen_output_is_a_verified_container() -> None:

@@ -479,7 +479,7 @@ def test_gdma_cost_follows_bandwidth_and_small_transfer_penalty() -> None:
         GDMA_LATENCY_CYCLES,
         GDMA_SMALL_TRANSFER_PENALTY_CYCLES,
     )
-    from nntc.targets.bm1684x.simulator.timing import gdma_cycles
+    from nntc.targets.bm1684x.cost import gdma_cycles
 
     big = dma_tensor(GMEM_BASE, LMEM_BASE, (1, 64, 32, 32), (65536, 1024, 32, 1),
                      (1024, 1024, 32, 1))  # fmt: skip
@@ -493,7 +493,7 @@ def test_gdma_cost_follows_bandwidth_and_small_transfer_penalty() -> None:
 
 
 def test_conv_cost_counts_channel_rows() -> None:
-    from nntc.targets.bm1684x.simulator.timing import tiu_cycles
+    from nntc.targets.bm1684x.cost import tiu_cycles
 
     def conv(oc: int) -> Command:
         return make_command("sCONV", {"res0_prec": FP32, "opd0_prec": FP32, "res0_n": 1,
@@ -1058,7 +1058,7 @@ def test_sfu_rsqrt() -> None:
 
 def test_sfu_taylor_cost_grows_with_the_terms() -> None:
     """The profiler's 2 n - 1 operations per element: 10 terms cost 19 times one EU pass."""
-    from nntc.targets.bm1684x.simulator.timing import tiu_cycles
+    from nntc.targets.bm1684x.cost import tiu_cycles
 
     shape = (1, 64, 16, 16)
     one = tiu_cycles(decode_queue(encode_queue([sfu(13, shape, 0x4000, 0, opd1_n=1)]), "TIU")[0])

@@ -10,15 +10,21 @@ Two kinds of IR run:
 - float IR (`top` ops on f32 tensors): the float32 reference interpreter;
 - quant-level IR (the `quantize` output, e.g. `nntc-cali`'s `<net>_quant.mlir`): the chip's
   integer arithmetic, exactly as the INT8 bmodel computes it (`plan_int8_net` turns the IR into
-  integer layers, `int8_reference` executes them). Net inputs and outputs are float32, as the
+  integer layers, `int8_reference` executes them);
+- INT8 tpu IR (`lower-to-tpu{mode=int8}` output): the same, its layers read back from the tpu
+  ops (`tpu_to_int8_net`), with the same options and keys (a cast or requant that shares its
+  location with an earlier layer is keyed `<location>/quant.qcast`, ... as at the quant level).
+  Its float layers run their tpu ops on the tpu reference interpreter
+  (`targets/reference/tpu_interpreter.py`); without it they are refused with one line. Net inputs and outputs are float32, as the
   bmodel has them. `--dump-all` holds each layer's stored tensor (int8 / uint8, float32 for the
   dequantized net outputs), in the layer's IR shape: what the simulator leaves in DDR. With
   `--dequantize` it holds real float32 values instead, `stored * scale` with the scale of the
   layer's result type in the IR (the rule to apply by hand to the integers). `--fake-quant` runs
   the float fake-quant reference instead (the one `nntc-cali` scores strategies with).
 
-Quant IR outside the integer code generator's slice (float layers inside the net, asymmetric
-types, ...) is refused with one line naming every op that cannot run (`--fake-quant` still runs it).
+Quant or tpu IR outside the integer code generator's slice (asymmetric types, ops without an
+INT8 layer, ...) is refused with one line naming every op that cannot run (`--fake-quant` still
+runs such quant IR); float layers inside the net run on the float reference.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import argparse
 import dataclasses
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,11 +46,19 @@ from nntc.ir_io import IRFileError, read_ir
 from nntc.targets.atomic import save_npz_atomically
 
 if TYPE_CHECKING:
+    from xdsl.ir import Operation
+
     from nntc.passes.lowering.int8 import Buf, Int8Net
 
 
 class Int8RunError(Exception):
     """Quant IR the integer reference cannot execute; the message is one line."""
+
+
+def _is_int8_tpu_ir(module: ModuleOp) -> bool:
+    from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir
+
+    return is_int8_tpu_ir(module)
 
 
 def _load_inputs(path: Path) -> dict[str, np.ndarray]:
@@ -84,7 +98,10 @@ def layer_entries(
     from nntc.dialects import top
     from nntc.dialects.quant import UniformQuantType
     from nntc.passes.lower_to_tpu import location_of
+    from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir, tpu_entries
 
+    if is_int8_tpu_ir(module):
+        return _match_layers(tpu_entries(module), net)
     (fn,) = [op for op in module.ops if isinstance(op, func.FuncOp)]
     ops: list[tuple[str, str, tuple[int, ...], float | None]] = []
     for index, op in enumerate(fn.body.block.ops):
@@ -98,6 +115,13 @@ def layer_entries(
         el = ty.get_element_type()
         scale = float(el.scale) if isinstance(el, UniformQuantType) else None
         ops.append((label, op.name, tuple(ty.get_shape()), scale))
+    return _match_layers(ops, net)
+
+
+def _match_layers(
+    ops: list[tuple[str, str, tuple[int, ...], float | None]], net: Int8Net
+) -> list[tuple[str, tuple[int, ...], float | None]]:
+    """The `layer_entries` of `net` from the IR's ops: (location, op name, shape, scale)."""
     entries: list[tuple[str, tuple[int, ...], float | None]] = []
     used: set[str] = set()
     cursor = 0
@@ -129,18 +153,34 @@ def run_int8(
     """
     from xdsl.utils.exceptions import DiagnosticException
 
-    from nntc.passes.lowering.int8 import plan_int8_net
+    from nntc.passes.lowering.int8 import Float, plan_int8_net
     from nntc.passes.lowering.int8_reference import run_int8_net
+    from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir, tpu_to_int8_net
 
     funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    tpu_level = is_int8_tpu_ir(module)
+    what = "INT8 tpu IR" if tpu_level else "quant IR"
     if len(funcs) != 1:
-        raise Int8RunError(f"quant IR must hold one func.func (the net), got {len(funcs)}")
+        raise Int8RunError(f"{what} must hold one func.func (the net), got {len(funcs)}")
     try:
-        net = plan_int8_net(module)
+        if tpu_level:
+            net = tpu_to_int8_net(module, evaluate=_tpu_reference())
+        else:
+            net = plan_int8_net(module)
     except DiagnosticException as err:
         lines = [line.strip() for line in str(err).strip().splitlines()]
         ops = "; ".join(line for line in lines[1:] if line) or lines[0]
-        raise Int8RunError(f"cannot run this quant IR with integer arithmetic: {ops}") from None
+        raise Int8RunError(f"cannot run this {what} with integer arithmetic: {ops}") from None
+    unrunnable = [
+        f'{layer.tpu_ops[-1].name} at loc("{layer.name}")'
+        for layer in net.layers
+        if isinstance(layer, Float) and layer.op is None and layer.evaluate is None
+    ]
+    if unrunnable:
+        raise Int8RunError(
+            f"float layers of tpu IR need the tpu reference interpreter "
+            f"(nntc.targets.reference.tpu_interpreter is not available): {'; '.join(unrunnable)}"
+        )
     names = [name for name, _ in net.inputs]
     missing = [name for name in names if name not in inputs]
     if missing:
@@ -172,6 +212,15 @@ def run_int8(
             stored = (stored.astype(np.float32) * np.float32(scale)).astype(np.float32)
         layers[key] = stored
     return outputs, layers
+
+
+def _tpu_reference() -> Callable[[Operation, Sequence[np.ndarray]], list[np.ndarray]] | None:
+    """The reference of float tpu ops (`evaluate_tpu_op`), None while there is none."""
+    try:
+        from nntc.targets.reference.tpu_interpreter import evaluate_tpu_op
+    except ImportError:
+        return None
+    return evaluate_tpu_op  # type: ignore[no-any-return]
 
 
 def _input_of(net: Int8Net, buf: Buf) -> str:
@@ -210,7 +259,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         inputs = _load_inputs(args.input)
         module = read_ir(args.ir)
         dump: dict[str, np.ndarray] | None = None
-        if is_quant_ir(module) and not args.fake_quant:
+        tpu_level = _is_int8_tpu_ir(module)
+        if args.fake_quant and tpu_level:
+            raise UsageError("--fake-quant applies to quant-level IR, not to INT8 tpu IR")
+        if (tpu_level or is_quant_ir(module)) and not args.fake_quant:
             if args.function != "main":
                 raise UsageError("--function: quant IR runs its one function only")
             outputs, layers = run_int8(module, inputs, dequantize=args.dequantize)

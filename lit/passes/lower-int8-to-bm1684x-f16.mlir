@@ -3,13 +3,13 @@
 // compute in 16 bits on 16-bit DDR tensors (pord.depthwise fp16 with an f16 kernel and bias,
 // arith.mul bf16), each behind an arith.cast of its f32 input (the quant IR's arith.truncf, nearest
 // even) and followed by an arith.cast back to f32 (arith.extf); 16-bit tensors move with
-// dtype=fp16 / bf16 DMAs and 32-element EU rows (c stride 32). The softmax has no 16-bit
-// commands here: it runs in F32 and the pass says so.
+// dtype=fp16 / bf16 DMAs and 32-element EU rows (c stride 32). The F16 softmax computes in f32
+// between two casts in local memory (lower-int8-to-bm1684x-f16-sfu.mlir): no warning.
 // tests/test_int8_f16.py checks the simulated results against the references.
 // RUN: printf "dw F16\nmid BF16\nprob F16\n" > %t.qtable
 // RUN: nntc-opt %s -p 'quantize{qtable="%t.qtable"}' --mlir-print-debuginfo -o %t.mlir
 // RUN: nntc-opt %t.mlir -p lower-int8-to-bm1684x -t bm1684x-asm 2> %t.err | filecheck %s
-// RUN: filecheck %s --check-prefix=WARN < %t.err
+// RUN: filecheck %s --allow-empty --check-prefix=WARN < %t.err
 
 func.func @main(%arg0: tensor<1x2x2x4xf32>) -> tensor<1x16xf32> {
   %x = top.input %arg0 {calib = #quant.calibration<threshold = 1.27, min = -1.0, max = 1.27>} : tensor<1x2x2x4xf32> loc("x")
@@ -33,5 +33,4 @@ func.func @main(%arg0: tensor<1x2x2x4xf32>) -> tensor<1x16xf32> {
 // CHECK-DAG:  sfu.taylor {{.*}} res0_shape=[1,1,1,16] res0_prec=fp32
 // CHECK:      sys.end
 
-// WARN: warning: F16 layer top.softmax at loc("prob") runs in F32 (no F16 commands for its lowering: tpu.softmax)
 // WARN-NOT: warning

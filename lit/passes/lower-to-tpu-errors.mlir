@@ -1,5 +1,5 @@
 // RUN: not nntc-opt %s -p 'lower-to-tpu' 2>&1 | filecheck %s
-// RUN: not nntc-opt %s -p 'lower-to-tpu{mode=int8}' 2>&1 | filecheck %s --check-prefix=MODE
+// RUN: not nntc-opt %s -p 'lower-to-tpu{mode=int4}' 2>&1 | filecheck %s --check-prefix=MODE
 // RUN: not nntc-opt %s -p 'lower-to-tpu{chip=bm1688}' 2>&1 | filecheck %s --check-prefix=CHIP
 
 // Every op the chip cannot run is listed at once, with its location, and nothing is rewritten.
@@ -21,5 +21,5 @@ func.func @main(%arg0: tensor<1x4x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> (tensor<
 // CHECK-NEXT: top.deconv at loc("deconv"): pads [3, 3, 3, 3] with kernel [3, 3], dilations [1, 1] and output_padding [0, 0] need conv padding (-1, -1) along h, outside [0, 15]
 // CHECK-NEXT: top.resize at loc("resize"): only resizes of the last two axes (H and W) are supported, got scales [1.0, 2.0, 1.0, 1.0]
 // CHECK-NEXT: top.deconv at loc("runtime"): a runtime (non-weight) filter is not supported
-// MODE: lower-to-tpu: unsupported mode 'int8' (supported: f32)
+// MODE: lower-to-tpu: unsupported mode 'int4' (supported: f32, int8)
 // CHIP: lower-to-tpu: unsupported chip 'bm1688' (supported: bm1684x)

@@ -27,10 +27,12 @@ from nntc.passes.lowering.layers import (
     ConvPlan,
     Slice,
     Window,
-    _fit_rows,
+    build_conv_plan,
+    conv_weight_bytes,
+    search_conv_slicing,
     shape4,
 )
-from nntc.passes.lowering.lmem import NPU, Arena, rows, size_per_lane
+from nntc.passes.lowering.lmem import NPU, Arena
 from nntc.targets.bm1684x.codec import COMMAND_CLASSES
 
 _CONV = COMMAND_CLASSES["CONV"]
@@ -110,79 +112,27 @@ def _balanced(total: int, most: int) -> list[tuple[int, int]]:
 def plan_deconv(
     op: tpu.Deconv2dOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
 ) -> ConvPlan:
-    """The slicing search of `plan_conv` (output-channel chunks, N, rows) on the inserted window."""
+    """`plan_conv`'s slicing search and plan on the inserted window, in balanced slices."""
     win = deconv_window(op)
     group = op.group.value.data
-    icg, taps = win.ic // group, win.kh * win.kw
-    # balanced slices of at least `stride` rows, so every slice meets an input row
+    bias = op.bias is not None
+    # slices of at least two strides of rows (all rows, if fewer): each meets an input row
     min_rows = min(win.oh, 2 * (win.ins_h + 1))
-
-    def wbytes(occ: int) -> int:
-        return size_per_lane((1, occ, icg, taps), True) + (
-            size_per_lane((1, occ, 1, 1), True) if op.bias is not None else 0
-        )
-
-    # a grouped conv runs one command per group on lane-shifted addresses: all channels, N = 1
-    occ_options = (
-        [win.oc] if group > 1 else [win.oc] + [NPU * r for r in range(rows(win.oc) - 1, 0, -1)]
-    )
-    nn_options = [1] if group > 1 else sorted({win.n, 1}, reverse=True)
-    best: tuple[int, int, int, int] | None = None  # (hh, occ, nn, wbufs)
-    for occ in occ_options:
-        nk = -(-win.oc // occ)
-        for wbufs in (1,) if nk == 1 else (2, 1):
-            for nn in nn_options:
-
-                def need(
-                    hh: int, nn: int = nn, occ: int = occ, wbufs: int = wbufs, nk: int = nk
-                ) -> int:
-                    nslices = -(-win.n // nn) * -(-win.oh // hh)
-                    bufs = 1 if nslices == 1 else 2
-                    obufs = 2 if nslices > 1 or nk > 1 else 1
-                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw))
-                    outb = size_per_lane((nn, occ, hh, win.ow))
-                    return wbufs * wbytes(occ) + bufs * inb + obufs * outb + 4 * Arena.ALIGN
-
-                hh = _fit_rows(win.oh, arena.size, need, min_rows)
-                if hh is not None and (best is None or hh > best[0]):
-                    best = (hh, occ, nn, wbufs)
-        if best is not None and best[0] >= min(win.oh, 8):
-            break
-    if best is None:
+    cut = search_conv_slicing(win, group, arena.size, bias, min_rows=min_rows, first_fit=False)
+    if cut is None:
+        wbytes = conv_weight_bytes(min(win.oc, NPU), win.ic // group, win.kh * win.kw, bias)
         raise CannotLower(
-            f"deconv {name}: no slicing fits local memory (weights {wbytes(min(win.oc, NPU))} "
+            f"deconv {name}: no slicing fits local memory (weights {wbytes} "
             f"bytes per lane for 64 output channels, at least {min_rows} output rows)"
         )
-    hh, occ, nn, wbufs = best
     slices = [
         Slice(n0, a, 0, 1, h0, d)
-        for n0, a in _balanced(win.n, nn)
-        for h0, d in _balanced(win.oh, hh)
+        for n0, a in _balanced(win.n, cut.nn)
+        for h0, d in _balanced(win.oh, cut.hh)
     ]
     for s in slices:
         win.in_rows(s.h0, s.hh)  # every slice meets an input row (raises otherwise)
-    nk = -(-win.oc // occ)
-    nbufs = 1 if len(slices) == 1 else 2
-    plan = ConvPlan(
-        name,
-        win=win,
-        group=group,
-        do_relu=bool(op.do_relu.value.data),
-        limit=None if op.relu_limit is None else op.relu_limit.value.data,
-        in_addr=addr(op.input),
-        w_addr=addr(op.filter),
-        b_addr=None if op.bias is None else addr(op.bias),
-        out_addr=addr(op.output),
-        occ=occ,
-        slices=slices,
-    )
-    plan.wbuf = [arena.alloc((1, occ, icg, taps), compact=True) for _ in range(wbufs)]
-    if op.bias is not None:
-        plan.bbuf = [arena.alloc((1, occ, 1, 1), compact=True) for _ in range(wbufs)]
-    plan.inbuf = [arena.alloc((nn, win.ic, win.max_in_rows(hh), win.iw)) for _ in range(nbufs)]
-    obufs = 2 if len(slices) > 1 or nk > 1 else 1
-    plan.outbuf = [arena.alloc((nn, occ, hh, win.ow)) for _ in range(obufs)]
-    return plan
+    return build_conv_plan(op, name, win, cut, slices, arena, addr)
 
 
 __all__ = ["CONV_MAX_INSERT", "CONV_MAX_PAD", "InsertedWindow", "deconv_window", "plan_deconv"]

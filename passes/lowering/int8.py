@@ -2,8 +2,12 @@
 
 `lower-int8-to-bm1684x` takes the function `quantize` produces (top ops on `!quant.uniform`
 tensors, int8 weights and int32 biases in the weight store, `quant.qcast` / `quant.dcast` at
-the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmodel` emits, as
-`lower-to-bm1684x` does for FP32. It works in two steps:
+the net boundary, `quant.requant`), or its tpu form (`lower-to-tpu{mode=int8}`), and writes the
+`bm1684x.model` that `-t bmodel` emits, as `lower-to-bm1684x` does for FP32. Both go through
+the tpu level (`passes/lowering/int8_tpu.py`): quant IR is planned into the integer layers
+below, written as tpu IR (one tpu op per layer, the integers as properties) and read back
+(`through_tpu`), as tpu IR is read (`tpu_to_int8_net`), so there is one path. It works in two
+steps:
 
 1. `plan_int8_net`: every op becomes an integer layer (`QCast`, `Conv`, `DwConv`, `MaxPool`,
    `Requant`, `Add`, `AvgPool`, `MatMul`, `Concat`, `Lut`, `DCast`) holding the exact integers the commands use:
@@ -47,9 +51,14 @@ the net boundary, `quant.requant`) and writes the `bm1684x.model` that `-t bmode
      blob, in this layer's half of local memory, in the same `Program`. Its reference is the
      FP32 reference interpreter's kernel of the top op. A layer the quant IR has in F16/BF16
      computes in that type when every command of its lowering has a 16-bit form here (conv,
-     depthwise conv, max/avg pooling, matmul, add/sub/mul with broadcast, relu: the plans of
-     `layers.py` with `dt`): its DDR tensors are 16-bit, its weights converted at compile time
-     (conv filters to the f16 alignIC layout, conv biases f32, the rest in the layer's type);
+     depthwise conv, max/avg pooling, matmul, add/sub/mul/div with broadcast, relu, hard
+     sigmoid, leaky ReLU: the plans of `layers.py` with `dt`): its DDR tensors are 16-bit, its
+     weights converted at compile time (conv filters to the f16 alignIC layout, conv biases
+     f32, the rest in the layer's type). Softmax, exp, sigmoid and the SFU functions of
+     `unary.py` (tanh, erf, gelu, sqrt, rsqrt, log, pow) load and store 16 bits but compute
+     in f32 between two `arith.cast`s in local memory; a 16-bit layernorm is one plan
+     (`layers.LayerNormPlan`, f32 inside, its scale and bias as f32 rows), not its lowering's
+     ops. The reference (f32, rounded once to the layer's type) models exactly that;
    - float casts (`FloatCast`): `arith.cast` between f32 and f16/bf16 (nearest even), where a
      16-bit layer reads an f32 tensor (the `arith.truncf` of the quant IR), where `arith.extf`
      reads a 16-bit one, and where an F32 layer reads a 16-bit tensor.
@@ -82,8 +91,9 @@ touches, so these reorderings stay exact.
 Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
 conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit);
 float layers cover what the FP32 path lowers (`LOWERINGS`, `make_plan`); an F16/BF16 layer
-whose lowering has a command without a 16-bit form here (softmax, layernorm, exp, ...) runs in
-F32 on f32 tensors, and the pass prints a warning naming each such layer.
+whose lowering has a command without a 16-bit form here (data movement: transpose, slice,
+concat, upsample, ...; deconv; a layernorm with a runtime scale or bias) runs in F32 on f32
+tensors, and the pass prints a warning naming each such layer.
 """
 
 from __future__ import annotations
@@ -149,8 +159,9 @@ from nntc.passes.lower_to_tpu import LOWERINGS, Unsupported, location_of
 from nntc.passes.lowering import layers as fp32
 from nntc.passes.lowering import lmem
 from nntc.passes.lowering.program import GDMA, TIU, Program, Range
+from nntc.passes.lowering.unary import FUNCTION_OPS, plan_function
 from nntc.targets.bm1684x import chip, codec
-from nntc.targets.bm1684x.simulator.timing import gdma_cycles, tiu_cycles
+from nntc.targets.bm1684x.cost import gdma_cycles, tiu_cycles
 from nntc.targets.weight_store import WeightStore, weight_store_of, weight_value
 
 NPU = chip.NPU_NUM
@@ -225,6 +236,12 @@ class Buf:
     """A net input's or output's logical shape (before padding to 4-D)."""
     casts: dict[str, Buf] = field(default_factory=dict)
     """Float buffers converted from this (root) one, by kind (`FloatCast` layers, shared)."""
+    dims: tuple[int, ...] = ()
+    """The tensor's shape in the IR (`shape` is it padded to 4-D); empty when not known."""
+    qtype: Attribute | None = None
+    """The IR element type of an integer tensor (a `!quant.uniform` carries its scale)."""
+    label: str = ""
+    """For a buffer that reinterprets another one: the location of the op that made it."""
 
     @property
     def address(self) -> int:
@@ -346,6 +363,8 @@ class Float(Layer):
     computes: str = "f32"
     """The precision the commands compute and the DDR tensors hold: `precision`, or f32 when
     a command of the lowering has no 16-bit form here."""
+    evaluate: Callable[[list[np.ndarray]], np.ndarray] | None = None
+    """The reference of a layer read from tpu IR (no top op): its tpu ops evaluated in turn."""
 
 
 @dataclass
@@ -416,6 +435,17 @@ def _kind(value: SSAValue) -> str:
     return "i8" if _qtype(value).is_signed else "u8"
 
 
+def _ir_type(value: SSAValue) -> dict[str, Any]:
+    """The `dims` and `qtype` of the buffer of `value` (what the tpu level writes back)."""
+    ty = value.type
+    assert isinstance(ty, TensorType)
+    el = ty.get_element_type()
+    return {
+        "dims": tuple(ty.get_shape()),
+        "qtype": None if isinstance(el, FLOAT_TYPES) else el,
+    }
+
+
 def _scale(value: SSAValue) -> float:
     return float(_qtype(value).scale)
 
@@ -484,7 +514,7 @@ def plan_int8_net(module: ModuleOp, name: str | None = None) -> Int8Net:
 
     def buf(value: SSAValue, label: str) -> Buf:
         if value not in bufs:
-            bufs[value] = Buf(label, _shape4(value.type), _kind(value))
+            bufs[value] = Buf(label, _shape4(value.type), _kind(value), **_ir_type(value))
         return bufs[value]
 
     inputs = [
@@ -552,7 +582,10 @@ def _plan_op(
         # here: the 16-bit layers reading it cast it, `_plan_float`)
         src = bufs[op.operands[0]]
         root = src.root or src
-        bufs[op.results[0]] = Buf(root.name, _shape4(op.results[0].type), root.kind, root=root)
+        result = op.results[0]
+        bufs[result] = Buf(
+            root.name, _shape4(result.type), root.kind, root=root, label=label, **_ir_type(result)
+        )
         return None
     out = op.results[0] if op.results else None
     if out is None:
@@ -675,11 +708,14 @@ def _float_cast(
     made: list[Layer] = []
     if kind not in root.casts:
         shape = root.shape
-        root.casts[kind] = Buf(f"{label}.{kind}", shape, kind)
+        root.casts[kind] = Buf(f"{label}.{kind}", shape, kind, dims=root.dims)
         made.append(FloatCast(f"{label}.{kind}", [root], root.casts[kind]))
     converted = root.casts[kind]
     if result is not None:
-        bufs[result] = Buf(converted.name, _shape4(result.type), kind, root=converted)
+        bufs[result] = Buf(
+            converted.name, _shape4(result.type), kind, root=converted, label=label,
+            dims=tuple(result.type.get_shape()),  # type: ignore[attr-defined]
+        )  # fmt: skip
     return made
 
 
@@ -707,7 +743,9 @@ def _f16_conv_filter(w: np.ndarray, kind: str) -> np.ndarray:
 def _half_plan(
     t: Operation, label: str, arena: lmem.Arena, addr: Callable[[SSAValue], int], dt: Precision
 ) -> fp32.LayerPlan:
-    """The 16-bit plan of tpu op `t`, for the kinds that have one (raises CannotLower)."""
+    """The 16-bit plan of tpu op `t`, for the kinds that have one (raises CannotLower): its
+    DDR tensors and I/O buffers in `dt`; softmax and the exp / SFU sequences compute in f32 in
+    local memory between two casts (`SoftmaxPlan`, `EltwisePlan.unary_f32`)."""
     relu = bool(t.do_relu.value.data) if hasattr(t, "do_relu") else False  # type: ignore
     limit = t.relu_limit.value.data if getattr(t, "relu_limit", None) is not None else None  # type: ignore
     try:
@@ -717,7 +755,20 @@ def _half_plan(
             return fp32.plan_pool(t, label, arena, addr, dt)
         if isinstance(t, tpu.MatMulOp):
             return fp32.plan_matmul(t, label, arena, addr, dt)
-        eltwise = {tpu.AddOp: ArEu.ADD, tpu.SubOp: ArEu.SUB, tpu.MulOp: ArEu.MUL}
+        if isinstance(t, tpu.SoftmaxOp):
+            return fp32.plan_softmax(t, label, arena, addr, dt)
+        if isinstance(t, tpu.ExpOp | tpu.SigmoidOp | tpu.HardSigmoidOp):
+            return fp32.plan_unary(t, label, arena, addr, dt)
+        if isinstance(t, FUNCTION_OPS):
+            return plan_function(t, label, arena, addr, dt)
+        if isinstance(t, tpu.ReshapeOp):
+            return fp32.NoOpPlan(label)  # a view of its input's bytes (`_plan_float`)
+        eltwise = {
+            tpu.AddOp: ArEu.ADD,
+            tpu.SubOp: ArEu.SUB,
+            tpu.MulOp: ArEu.MUL,
+            tpu.DivOp: ArEu.DIV,
+        }
         if type(t) in eltwise:
             ins = t.inputs if isinstance(t, tpu.AddOp) else (t.lhs, t.rhs)  # type: ignore
             eu = eltwise[type(t)]
@@ -731,6 +782,32 @@ def _half_plan(
     except fp32.CannotLower as why:
         raise CannotLower(str(why)) from why
     raise CannotLower(f"no {dt.value} code generation for '{t.name}'")
+
+
+def _half_layernorm(
+    op: top.LayerNormOp,
+    label: str,
+    arena: lmem.Arena,
+    io: tuple[int, int],
+    affine: list[int],
+    dt: Precision,
+) -> fp32.LayerPlan:
+    """The 16-bit plan of a whole layernorm (f32 inside, `fp32.LayerNormPlan`): `io` its DDR
+    input and output, `affine` the f32 rows of its scale and then its bias, those it has
+    (raises CannotLower, also for a scale or bias computed at run time)."""
+    for role, v in (("scale", op.scale), ("bias", op.bias)):
+        if v is not None and not isinstance(v.owner, top.WeightOp):
+            raise CannotLower(f"a 16-bit layernorm takes a constant {role}, got a runtime one")
+    dims = _rank_shape(op.input)
+    axis = op.axis_value + len(dims) if op.axis_value < 0 else op.axis_value
+    scale = affine[0] if op.scale is not None else None
+    bias = affine[-1] if op.bias is not None else None
+    try:
+        return fp32.plan_layernorm(
+            label, dims, axis, op.epsilon_value, arena, (*io, scale, bias), dt
+        )
+    except (fp32.CannotLower, lmem.LmemOverflow) as why:
+        raise CannotLower(str(why)) from why
 
 
 def _half_weight(t: Operation, v: SSAValue, array: np.ndarray, kind: str) -> np.ndarray:
@@ -811,17 +888,35 @@ def _plan_float(
     # here, with the op's name, before anything is emitted; a 16-bit layer whose tpu ops do not
     # all have 16-bit plans computes in f32
     computes = precision
+    # a 16-bit layernorm is one plan (f32 inside), not its lowering's ops on 16-bit tensors
+    fused = isinstance(op, top.LayerNormOp) and precision != "f32"
     if precision != "f32":
         try:
-            for t in computing:
+            for t in [] if fused else computing:
                 _half_plan(
                     t, label, lmem.Arena(0, HALF_LANE), _STAND_IN, HALF_PRECISIONS[precision]
                 )
+            if isinstance(op, top.LayerNormOp):
+                stand_in = chip.GMEM_BASE
+                _half_layernorm(
+                    op, label, lmem.Arena(0, HALF_LANE), (stand_in, stand_in),
+                    [stand_in, stand_in], HALF_PRECISIONS[precision],
+                )  # fmt: skip
         except CannotLower:
             computes = "f32"
+            fused = False
     if computes == "f32":
         for t in computing:
             _fp32_plan(t, label, lmem.Arena(0, HALF_LANE), _STAND_IN)
+    elif fused:
+        # the plan reads the scale and bias as f32 rows of the normalized size, in that order
+        assert isinstance(op, top.LayerNormOp)
+        normalized = tuple(_rank_shape(op.input)[op.axis_value :])
+        weights = {
+            mapping[v]: np.broadcast_to(weights[mapping[v]], normalized).reshape(-1).copy()
+            for v in (op.scale, op.bias)
+            if v is not None
+        }
     else:
         users = {w: t for t in computing for w in t.operands if w in weights}
         weights = {w: _half_weight(users[w], w, a, computes) if w in users else a
@@ -831,21 +926,43 @@ def _plan_float(
         if b.kind != computes:
             casts += _float_cast(b, computes, label, bufs)
             converted = (b.root or b).casts[computes]
-            values[arg] = Buf(converted.name, b.shape, computes, root=converted)
+            values[arg] = Buf(converted.name, b.shape, computes, root=converted, dims=b.dims)
     inputs = [values[mapping[v]] for v in op.operands if v in mapping and v not in weights_of(op)]
-    out = bufs[op.results[0]] = Buf(label, _shape4(op.results[0].type), computes)
-    scratch: list[Buf] = []
-    for t in computing:
-        if t is computing[-1]:
-            values[t.results[0]] = out
-        else:
-            scratch.append(Buf(f"{label}.{len(scratch)}", _shape4(t.results[0].type), computes))
-            values[t.results[0]] = scratch[-1]
+    result = op.results[0]
+    out = bufs[result] = Buf(label, _shape4(result.type), computes, **_ir_type(result))
+    scratch = [] if fused else _float_results(label, computing, out, computes, values)
     layer = Float(
         label, inputs, out, op=op, args=args, tpu_ops=computing, values=values,
         weights=weights, scratch=scratch, precision=precision, computes=computes,
     )  # fmt: skip
     return [*casts, layer]
+
+
+def _float_results(
+    label: str, computing: list[Operation], out: Buf, computes: str, values: dict[SSAValue, Buf]
+) -> list[Buf]:
+    """Binds the results of a float layer's tpu ops (`computing`) to buffers in `values`: the
+    layer's output, views of it or of other buffers, scratch buffers (returned)."""
+    scratch: list[Buf] = []
+    # a tpu.reshape is a view: its result shares its input's bytes (its plan emits nothing),
+    # so the op whose result the final reshapes view writes the layer's output
+    target = computing[-1]
+    while isinstance(target, tpu.ReshapeOp) and any(target.input.owner is t for t in computing):
+        target = target.input.owner
+    for t in computing:
+        shape = _shape4(t.results[0].type)
+        if t is target:
+            values[t.results[0]] = (
+                out if t is computing[-1] else Buf(label, shape, computes, root=out)
+            )
+        elif isinstance(t, tpu.ReshapeOp) and t.input in values:
+            src = values[t.input]
+            values[t.results[0]] = Buf(src.name, shape, src.kind, root=src.root or src)
+        else:
+            r = t.results[0]
+            scratch.append(Buf(f"{label}.{len(scratch)}", shape, computes, **_ir_type(r)))
+            values[t.results[0]] = scratch[-1]
+    return scratch
 
 
 def weights_of(op: Operation) -> set[SSAValue]:
@@ -2315,6 +2432,16 @@ def _emit_float(em: _Em, layer: Float, arena: Arena, w: dict[str, int]) -> None:
         return b.address if b is not None else coeff[v]
 
     fem = fp32.Emitter(em.prog)
+    if layer.computes != "f32" and isinstance(layer.op, top.LayerNormOp):
+        io = (layer.inputs[0].address, layer.output.address)
+        plan = _half_layernorm(
+            layer.op, layer.name, lmem.Arena(arena.base, HALF_LANE), io,
+            [coeff[v] for v in layer.weights], HALF_PRECISIONS[layer.computes],
+        )  # fmt: skip
+        plan.prefetch(fem)
+        plan.body(fem)
+        fem.flush_prefetch()
+        return
     for t in layer.tpu_ops:
         lay = lmem.Arena(arena.base, HALF_LANE)
         if layer.computes == "f32":
@@ -2377,7 +2504,8 @@ _TAKES_RESIDENT = (Requant, Add, DCast, Conv, MaxPool, AvgPool)
 
 @dataclass(frozen=True)
 class LowerInt8ToBm1684xPass(ModulePass):
-    """Generate BM1684X commands for a quant-level net (see the module docstring)."""
+    """Generate BM1684X commands for an INT8 net: quant-level or `lower-to-tpu{mode=int8}` IR
+    (see the module docstring)."""
 
     name = "lower-int8-to-bm1684x"
 
@@ -2388,7 +2516,20 @@ class LowerInt8ToBm1684xPass(ModulePass):
     """Also store the results kept in local memory, to compare every layer in DDR."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        net = plan_int8_net(op, self.net)
+        # one path: quant IR is planned, written as tpu IR and read back, as tpu IR is read
+        from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir, through_tpu, tpu_to_int8_net
+
+        try:
+            if is_int8_tpu_ir(op):
+                net = tpu_to_int8_net(op, self.net)
+            else:
+                net = through_tpu(plan_int8_net(op, self.net), weight_store_of(op))
+        except CannotLower as why:
+            raise DiagnosticException(f"lower-int8-to-bm1684x: {why}") from why
+        except DiagnosticException as err:
+            text = str(err)
+            prefix = "" if text.startswith("lower-int8-to-bm1684x") else "lower-int8-to-bm1684x: "
+            raise DiagnosticException(prefix + text) from None
         for warning in net.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         fn = next(o for o in op.ops if isinstance(o, func.FuncOp))

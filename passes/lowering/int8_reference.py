@@ -14,9 +14,12 @@ this bit for bit on every tensor (`tests/test_e2e_int8.py`).
 Float layers are the FP32 reference interpreter's kernel of their top op; a layer computed in
 F16/BF16 gets its (already 16-bit) inputs and weights as f32 values and its result rounded to
 its type (nearest even), and float casts round to the target type. 16-bit tensors are held as
-their f32 values. These are models, not bit-exact: the chip accumulates in its own order and
-rounds some intermediates (tests compare them with a tolerance, and feed the simulated float
-results to the integer layers after them through `overrides`).
+their f32 values. That is what the chip does for the 16-bit softmax, layernorm, exp, sigmoid
+and SFU functions (the loaded 16-bit slice cast to f32 in local memory, the f32 sequence, one
+rounding back); the other 16-bit commands round each result to 16 bits. These are models, not
+bit-exact: the chip accumulates in its own order, approximates the functions in f32 (about
+1e-7 relative) and rounds some intermediates (tests compare them with a tolerance, and feed
+the simulated float results to the integer layers after them through `overrides`).
 """
 
 from __future__ import annotations
@@ -164,6 +167,8 @@ def _top_interpreter() -> Interpreter:
 
 def _run_float(layer: Float, args: list[np.ndarray]) -> np.ndarray:
     # the FP32 reference interpreter's kernel of the layer's top op, the weights as f32 arrays
+    if layer.op is None and layer.evaluate is not None:
+        return np.asarray(layer.evaluate(args), np.float32)  # read from tpu IR: its tpu ops
     assert layer.op is not None
     activations = iter(args)
     operands = [

@@ -22,7 +22,9 @@ same commands on 2-byte elements (f16 conv filters in the alignIC layout of the 
 stream with an f32 bias; depthwise kernels, matmul operands and their biases in `dt`).
 Softmax (`SoftmaxPlan`) puts its axis in
 the W of a local tensor and reduces it with 1 x A pord windows (max, then sum), around the
-SFU exp sequence of `emit_exp`.
+SFU exp sequence of `emit_exp`. In 16 bits, softmax, the 16-bit layernorm (`LayerNormPlan`)
+and the exp / SFU sequences of elementwise plans (`unary_f32`) load and store `dt` but compute
+in f32 between two `arith.cast`s in local memory.
 """
 
 from __future__ import annotations
@@ -619,6 +621,119 @@ def conv_filter_shape(occ: int, icg: int, taps: int, dt: Precision) -> Shape4:
     return (1, occ, 1, -(-icg // cube) * cube * taps)
 
 
+def conv_weight_bytes(occ: int, icg: int, taps: int, bias: bool, dt: Precision = FP32) -> int:
+    """Bytes per lane of one weight buffer: `occ` output channels' filters and their biases."""
+    return size_per_lane(conv_filter_shape(occ, icg, taps, dt), True, dt) + (
+        size_per_lane((1, occ, 1, 1), True) if bias else 0
+    )
+
+
+@dataclass(frozen=True)
+class ConvSlicing:
+    """How a convolution is cut: `occ` output channels per weight chunk, held in `wbufs` weight
+    buffers (2 stream the chunks), `nn` images and `hh` output rows per slice."""
+
+    hh: int
+    occ: int
+    nn: int
+    wbufs: int
+
+
+def search_conv_slicing(
+    win: Window,
+    group: int,
+    budget: int,
+    bias: bool,
+    dt: Precision = FP32,
+    min_rows: int = 1,
+    first_fit: bool = True,
+) -> ConvSlicing | None:
+    """The slicing of a convolution over `win` whose double buffers fit `budget` bytes per lane,
+    None if none does (at least `min_rows` output rows a slice).
+
+    Output-channel chunks are tried from all channels down to one lane row; for each chunk,
+    two weight buffers then one, the whole batch then one image, each with the most rows that
+    fit. The first chunk size that reaches min(oh, 8) rows ends the search. With `first_fit`
+    the first (buffers, batch) option to reach it is taken, else the tallest of that chunk
+    size's options (`plan_deconv`). A grouped conv runs one command per group on lane-shifted
+    addresses: all output channels, N = 1.
+    """
+    icg, taps = win.ic // group, win.kh * win.kw
+    occ_options = (
+        [win.oc] if group > 1 else [win.oc] + [NPU * r for r in range(rows(win.oc) - 1, 0, -1)]
+    )
+    nn_options = [1] if group > 1 else sorted({win.n, 1}, reverse=True)
+    enough = min(win.oh, 8)
+    best: ConvSlicing | None = None
+    for occ in occ_options:
+        nk = -(-win.oc // occ)
+        wbytes = conv_weight_bytes(occ, icg, taps, bias, dt)
+        for wbufs in (1,) if nk == 1 else (2, 1):
+            for nn in nn_options:
+
+                def need(
+                    hh: int,
+                    nn: int = nn,
+                    occ: int = occ,
+                    weights: int = wbufs * wbytes,
+                    nk: int = nk,
+                ) -> int:
+                    nslices = -(-win.n // nn) * -(-win.oh // hh)
+                    bufs = 1 if nslices == 1 else 2
+                    obufs = 2 if nslices > 1 or nk > 1 else 1
+                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw), False, dt)
+                    outb = size_per_lane((nn, occ, hh, win.ow), False, dt)
+                    return weights + bufs * inb + obufs * outb + 4 * Arena.ALIGN
+
+                hh = _fit_rows(win.oh, budget, need, min_rows)
+                if hh is not None and (best is None or hh > best.hh):
+                    best = ConvSlicing(hh, occ, nn, wbufs)
+                    if first_fit and hh >= enough:
+                        return best
+        if best is not None and best.hh >= enough:
+            return best
+    return best
+
+
+def build_conv_plan(
+    op: tpu.Conv2dOp | tpu.Deconv2dOp,
+    name: str,
+    win: Window,
+    cut: ConvSlicing,
+    slices: list[Slice],
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
+) -> ConvPlan:
+    """The `ConvPlan` of `op` cut as `cut` into `slices`, its buffers allocated in `arena`."""
+    group = op.group.value.data
+    nk = -(-win.oc // cut.occ)
+    nbufs = 1 if len(slices) == 1 else 2
+    plan = ConvPlan(
+        name,
+        win=win,
+        group=group,
+        do_relu=bool(op.do_relu.value.data),
+        limit=None if op.relu_limit is None else op.relu_limit.value.data,
+        in_addr=addr(op.input),
+        w_addr=addr(op.filter),
+        b_addr=None if op.bias is None else addr(op.bias),
+        out_addr=addr(op.output),
+        occ=cut.occ,
+        slices=slices,
+        dt=dt,
+    )
+    wshape = conv_filter_shape(cut.occ, win.ic // group, win.kh * win.kw, dt)
+    plan.wbuf = [arena.alloc(wshape, True, dt) for _ in range(cut.wbufs)]
+    if op.bias is not None:
+        plan.bbuf = [arena.alloc((1, cut.occ, 1, 1), compact=True) for _ in range(cut.wbufs)]
+    inshape = (cut.nn, win.ic, win.max_in_rows(cut.hh), win.iw)
+    plan.inbuf = [arena.alloc(inshape, False, dt) for _ in range(nbufs)]
+    obufs = 2 if len(slices) > 1 or nk > 1 else 1
+    plan.outbuf = [arena.alloc((cut.nn, cut.occ, cut.hh, win.ow), False, dt) for _ in range(obufs)]
+    return plan
+
+
 def plan_conv(
     op: tpu.Conv2dOp,
     name: str,
@@ -632,77 +747,16 @@ def plan_conv(
         return plan_depthwise(op, name, arena, addr, dt)
     if group > 1 and dt is not FP32:
         raise CannotLower(f"conv {name}: grouped {dt.value} conv (group {group})")
-    icg, taps = win.ic // group, win.kh * win.kw
-    budget = arena.size
-
-    def wbytes(occ: int) -> int:
-        return size_per_lane(conv_filter_shape(occ, icg, taps, dt), True, dt) + (
-            size_per_lane((1, occ, 1, 1), True) if op.bias is not None else 0
-        )
-
-    occ_options = (
-        [win.oc] if group > 1 else [win.oc] + [NPU * r for r in range(rows(win.oc) - 1, 0, -1)]
-    )
-    nn_options = [1] if group > 1 else sorted({win.n, 1}, reverse=True)
-    best: tuple[int, int, int, int] | None = None  # (hh, occ, nn, wbufs)
-    for occ in occ_options:
-        nk = -(-win.oc // occ)
-        for wbufs in (1,) if nk == 1 else (2, 1):
-            for nn in nn_options:
-
-                def need(
-                    hh: int, nn: int = nn, occ: int = occ, wbufs: int = wbufs, nk: int = nk
-                ) -> int:
-                    nslices = -(-win.n // nn) * -(-win.oh // hh)
-                    bufs = 1 if nslices == 1 else 2
-                    obufs = 2 if nslices > 1 or nk > 1 else 1
-                    inb = size_per_lane((nn, win.ic, win.max_in_rows(hh), win.iw), False, dt)
-                    outb = size_per_lane((nn, occ, hh, win.ow), False, dt)
-                    return wbufs * wbytes(occ) + bufs * inb + obufs * outb + 4 * Arena.ALIGN
-
-                hh = _fit_rows(win.oh, budget, need)
-                if hh is None:
-                    continue
-                if best is None or hh > best[0]:
-                    best = (hh, occ, nn, wbufs)
-                if hh >= min(win.oh, 8):
-                    break
-            if best is not None and best[0] >= min(win.oh, 8):
-                break
-        if best is not None and best[0] >= min(win.oh, 8):
-            break
-    if best is None:
+    bias = op.bias is not None
+    cut = search_conv_slicing(win, group, arena.size, bias, dt)
+    if cut is None:
+        wbytes = conv_weight_bytes(min(win.oc, NPU), win.ic // group, win.kh * win.kw, bias, dt)
         raise CannotLower(
-            f"conv {name}: no slicing fits local memory (weights {wbytes(min(win.oc, NPU))} "
+            f"conv {name}: no slicing fits local memory (weights {wbytes} "
             f"bytes per lane for 64 output channels)"
         )
-    hh, occ, nn, wbufs = best
-    slices = _slices(win.n, nn, 1, 1, win.oh, hh)
-    nk = -(-win.oc // occ)
-    nbufs = 1 if len(slices) == 1 else 2
-    plan = ConvPlan(
-        name,
-        win=win,
-        group=group,
-        do_relu=bool(op.do_relu.value.data),
-        limit=None if op.relu_limit is None else op.relu_limit.value.data,
-        in_addr=addr(op.input),
-        w_addr=addr(op.filter),
-        b_addr=None if op.bias is None else addr(op.bias),
-        out_addr=addr(op.output),
-        occ=occ,
-        slices=slices,
-        dt=dt,
-    )
-    wshape = conv_filter_shape(occ, icg, taps, dt)
-    plan.wbuf = [arena.alloc(wshape, True, dt) for _ in range(wbufs)]
-    if op.bias is not None:
-        plan.bbuf = [arena.alloc((1, occ, 1, 1), compact=True) for _ in range(wbufs)]
-    inshape = (nn, win.ic, win.max_in_rows(hh), win.iw)
-    plan.inbuf = [arena.alloc(inshape, False, dt) for _ in range(nbufs)]
-    obufs = 2 if len(slices) > 1 or nk > 1 else 1
-    plan.outbuf = [arena.alloc((nn, occ, hh, win.ow), False, dt) for _ in range(obufs)]
-    return plan
+    slices = _slices(win.n, cut.nn, 1, 1, win.oh, cut.hh)
+    return build_conv_plan(op, name, win, cut, slices, arena, addr, dt)
 
 
 # --- depthwise convolution and pooling (pord) ----------------------------------------------
@@ -740,6 +794,47 @@ class PordPlan(LayerPlan):
         if self.bbuf is not None and self.b_addr is not None:
             em.load(self.bbuf, self.b_addr, (0, 1, 1, 1))
 
+    def emit(self, em: Emitter, inp: LTensor, res: LTensor, up: int, dn: int, c0: int = 0) -> None:
+        """The pord command of `res` from `inp`, whose first row is the window's first with `up`
+        and `dn` rows of padding (`Window.in_rows`), then the activation; the kernel and bias
+        are read from channel `c0` of `kbuf` and `bbuf` (a depthwise conv's channel chunk)."""
+        reads = [inp.range]
+        fields: dict[str, object] = {"opd3_const": True}
+        kind = self.kind
+        if kind is PordEu.MAXPOOLING:
+            fields["opd3_addr"] = NEG_MAX_BITS[self.dt]
+        elif kind is PordEu.AVGPOOLING:
+            scale = float_bits(self.scale, self.dt)
+            fields |= {"opd1_addr": scale, "opd1_const": True, "round_mode": 5}
+        else:
+            assert self.kbuf is not None
+            k = self.kbuf
+            reads.append(k.range)
+            fields["opd1_addr"] = k.addr(c0)
+            if self.bbuf is not None:
+                reads.append(self.bbuf.range)
+                fields["opd2_addr"] = self.bbuf.addr(c0)
+            else:
+                fields |= {"opd2_addr": 0, "opd2_const": True}
+            if self.do_relu and self.limit is None:
+                kind = PordEu.DEPTHWISERELU
+        em.prog.add(
+            PordOp,
+            reads=reads,
+            writes=[res.range],
+            tsk_eu_typ=kind,
+            res0_addr=res.addr(),
+            res0_shape=res.shape,
+            res0_prec=self.dt,
+            opd0_addr=inp.addr(),
+            opd0_shape=(inp.shape[2], self.win.iw),
+            opd0_prec=self.dt,
+            **self.win.window_fields(up, dn),
+            **fields,
+        )
+        if kind is not PordEu.DEPTHWISERELU:
+            em.activation(res, self.do_relu, self.limit)
+
     def body(self, em: Emitter) -> None:
         win = self.win
         eb = elem_bytes(self.dt)
@@ -761,42 +856,7 @@ class PordPlan(LayerPlan):
             s = self.slices[i]
             inp, up, dn = inputs.pop(i)
             res = self.outbuf[i % len(self.outbuf)].view((s.nn, s.cc, s.hh, win.ow))
-            reads = [inp.range]
-            fields: dict[str, object] = {"opd3_const": True}
-            kind = self.kind
-            if kind is PordEu.MAXPOOLING:
-                fields["opd3_addr"] = NEG_MAX_BITS[self.dt]
-            elif kind is PordEu.AVGPOOLING:
-                scale = float_bits(self.scale, self.dt)
-                fields |= {"opd1_addr": scale, "opd1_const": True, "round_mode": 5}
-            else:
-                assert self.kbuf is not None
-                k = self.kbuf
-                reads.append(k.range)
-                fields["opd1_addr"] = k.addr(s.c0)
-                if self.bbuf is not None:
-                    reads.append(self.bbuf.range)
-                    fields["opd2_addr"] = self.bbuf.addr(s.c0)
-                else:
-                    fields |= {"opd2_addr": 0, "opd2_const": True}
-                if self.do_relu and self.limit is None:
-                    kind = PordEu.DEPTHWISERELU
-            em.prog.add(
-                PordOp,
-                reads=reads,
-                writes=[res.range],
-                tsk_eu_typ=kind,
-                res0_addr=res.addr(),
-                res0_shape=res.shape,
-                res0_prec=self.dt,
-                opd0_addr=inp.addr(),
-                opd0_shape=(inp.shape[2], win.iw),
-                opd0_prec=self.dt,
-                **win.window_fields(up, dn),
-                **fields,
-            )
-            if kind is not PordEu.DEPTHWISERELU:
-                em.activation(res, self.do_relu, self.limit)
+            self.emit(em, inp, res, up, dn, s.c0)
             results[i] = res
 
         def store(i: int) -> None:
@@ -946,6 +1006,9 @@ class EltwisePlan(LayerPlan):
     """For a one-input function: emits it in place on the input, given the scratch tensors."""
     dt: Precision = FP32
     """Element type of the inputs and the result."""
+    unary_f32: bool = False
+    """A 16-bit `unary` computed in f32: the slice is cast into the first (f32) scratch tensor,
+    the sequence runs there on f32 scratch and the result is cast back (nearest even)."""
 
     def body(self, em: Emitter) -> None:
         loaded: dict[int, list[LTensor]] = {}
@@ -968,7 +1031,13 @@ class EltwisePlan(LayerPlan):
             acc = views[0]
             if self.unary is not None:
                 bufs = self.bufs[i % len(self.bufs)][len(self.inputs) :]
-                self.unary(em, acc, [b.view(acc.shape) for b in bufs])
+                tmp = [b.view(acc.shape) for b in bufs]
+                if self.unary_f32:
+                    em.ar(ArEu.CAST, tmp[0], acc, None)
+                    self.unary(em, tmp[0], tmp[1:])
+                    em.ar(ArEu.CAST, acc, tmp[0], None)
+                else:
+                    self.unary(em, acc, tmp)
             for other in views[1:]:
                 em.ar(self.eu, acc, acc, other)
             em.activation(acc, self.do_relu, self.limit)
@@ -1006,7 +1075,9 @@ def plan_eltwise(
     unary: Callable[[Emitter, LTensor, list[LTensor]], None] | None = None,
     scratch: int = 0,
     dt: Precision = FP32,
+    unary_f32: bool = False,
 ) -> EltwisePlan:
+    """`unary_f32`: a 16-bit (`dt`) `unary` computes in f32 (`EltwisePlan.unary_f32`)."""
     out = shape4(op.results[0].type)
     ranks = {len(v.type.get_shape()) for v in operands}  # type: ignore[attr-defined]
     if max(ranks) > 4:
@@ -1015,7 +1086,8 @@ def plan_eltwise(
     for v in operands:
         s = shape4(v.type)
         ins.append((addr(v), _broadcast_strides(s, out)))
-    k = len(ins) + scratch
+    # a 16-bit unary computed in f32 needs one more (f32) scratch tensor, for the cast slice
+    sdt, nscratch = (FP32, scratch + 1) if unary_f32 else (dt, scratch)
     n, c, h, w = out
     best: tuple[int, int, int] | None = None
     for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
@@ -1023,7 +1095,11 @@ def plan_eltwise(
 
             def need(hh: int, nn: int = nn, cc: int = cc) -> int:
                 bufs = 1 if (nn == n and cc == c and hh == h) else 2
-                return bufs * k * (size_per_lane((nn, cc, hh, w), False, dt) + Arena.ALIGN)
+                part = (nn, cc, hh, w)
+                return bufs * (
+                    len(ins) * (size_per_lane(part, False, dt) + Arena.ALIGN)
+                    + nscratch * (size_per_lane(part, False, sdt) + Arena.ALIGN)
+                )
 
             hh = _fit_rows(h, arena.size, need)
             if hh is not None and (best is None or hh > best[0]):
@@ -1048,8 +1124,14 @@ def plan_eltwise(
         slices=slices,
         unary=unary,
         dt=dt,
+        unary_f32=unary_f32,
     )
-    plan.bufs = [[arena.alloc((nn, cc, hh, w), False, dt) for _ in range(k)] for _ in range(nbufs)]
+    part = (nn, cc, hh, w)
+    plan.bufs = [
+        [arena.alloc(part, False, dt) for _ in ins]
+        + [arena.alloc(part, False, sdt) for _ in range(nscratch)]
+        for _ in range(nbufs)
+    ]
     return plan
 
 
@@ -1418,19 +1500,25 @@ def emit_hardsigmoid(em: Emitter, t: LTensor, alpha: float, beta: float) -> None
 
 
 def plan_unary(
-    op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+    op: Operation,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
 ) -> EltwisePlan:
-    """tpu.exp / sigmoid / hardsigmoid: one input, an in-place AR (and SFU) sequence."""
+    """tpu.exp / sigmoid / hardsigmoid: one input, an in-place AR (and SFU) sequence. With a
+    16-bit `dt` the hard sigmoid's AR ops run in `dt`, while exp and sigmoid compute in f32
+    between two casts (the exp sequence builds 2^n in the exponent bits of an f32)."""
     if isinstance(op, tpu.HardSigmoidOp):
         alpha, beta = op.alpha.value.data, op.beta.value.data
         return plan_eltwise(
             op, name, arena, addr, ArEu.ADD, (op.input,), False, None,
-            unary=lambda em, t, s: emit_hardsigmoid(em, t, alpha, beta),
+            unary=lambda em, t, s: emit_hardsigmoid(em, t, alpha, beta), dt=dt,
         )  # fmt: skip
     fn = emit_exp if isinstance(op, tpu.ExpOp) else emit_sigmoid
     return plan_eltwise(
         op, name, arena, addr, ArEu.ADD, (op.input,), False, None,
-        unary=lambda em, t, s: fn(em, t, s[0], s[1]), scratch=2,
+        unary=lambda em, t, s: fn(em, t, s[0], s[1]), scratch=2, dt=dt, unary_f32=dt is not FP32,
     )  # fmt: skip
 
 
@@ -1478,7 +1566,84 @@ def plan_depth_to_space(
     return _move_plan(name, copies)
 
 
-# --- softmax -------------------------------------------------------------------------------
+# --- softmax and layer normalisation: rows reduced along W ---------------------------------
+
+
+def _row_pool(em: Emitter, kind: PordEu, res: LTensor, x: LTensor, scale: float = 1.0) -> None:
+    """res (n, c, 1, 1) = the max, or `scale` times the sum, of each (n, c) row of the f32
+    tensor x (n, c, 1, A): a pord pool with a 1 x A window."""
+    a = x.shape[3]
+    fields: dict[str, object]
+    if kind is PordEu.MAXPOOLING:
+        fields = {"opd3_addr": NEG_FLT_MAX, "opd3_const": True}
+    else:  # a window sum times the average pool's scale
+        fields = {
+            "opd1_addr": f32_bits(scale),
+            "opd1_const": True,
+            "opd3_const": True,
+            "round_mode": 5,
+        }
+    em.prog.add(
+        PordOp,
+        reads=[x.range],
+        writes=[res.range],
+        tsk_eu_typ=kind,
+        res0_addr=res.addr(),
+        res0_shape=res.shape,
+        res0_prec=FP32,
+        opd0_addr=x.addr(),
+        opd0_shape=(1, a),
+        opd0_prec=FP32,
+        kernel=(1, a),
+        stride=(1, 1),
+        ke_zero=(0, 0),
+        pad=(0, 0, 0, 0),
+        **fields,
+    )
+
+
+def _row_broadcast(em: Emitter, eu: ArEu, t: LTensor, row: LTensor) -> None:
+    """t = t <eu> row (f32), `row` (n, c, 1, 1) read with W stride 0."""
+    ns, cs, _, _ = row.strides
+    em.prog.add(
+        ArOp,
+        reads=[t.range, row.range],
+        writes=[t.range],
+        tsk_eu_typ=eu,
+        opd_num=2,
+        res0_addr=t.addr(),
+        res0_shape=t.shape,
+        res0_prec=FP32,
+        opd0_addr=t.addr(),
+        opd0_prec=FP32,
+        opd0_sign=True,
+        opd1_addr=row.addr(),
+        opd1_prec=FP32,
+        opd1_sign=True,
+        opd1_layout=Layout.FREE,
+        opd1_stride=(ns, cs, 0, 0),
+    )
+
+
+RSQRT_NEWTON_STEPS = 1
+"""Newton steps the SFU applies after its table seed (opd2_n_str + 1)."""
+
+
+def emit_rsqrt(em: Emitter, res: LTensor, x: LTensor) -> None:
+    """res = 1 / sqrt(x) by the SFU, f32."""
+    em.prog.add(
+        SfuOp,
+        reads=[x.range],
+        writes=[res.range],
+        tsk_eu_typ=SfuEu.RSQRT,
+        res0_addr=res.addr(),
+        res0_shape=res.shape,
+        res0_prec=FP32,
+        opd0_addr=x.addr(),
+        opd0_prec=FP32,
+        opd1_n=0,
+        iterations=RSQRT_NEWTON_STEPS - 1,
+    )
 
 
 @dataclass
@@ -1487,7 +1652,9 @@ class SoftmaxPlan(LayerPlan):
     the rows to normalise spread over the lanes (c) and the batch (n), each row's A elements in
     one lane. Per slice: max over W (a pord max pool with a 1 x A window), subtract it broadcast
     along W (an AR whose second operand has W stride 0), exp (`emit_exp`), sum over W (a 1 x A
-    average pool with scale 1) and a broadcast division."""
+    average pool with scale 1) and a broadcast division. A 16-bit softmax (`dt` F16/BF16, in
+    INT8 nets) loads and stores 16-bit rows and computes in f32 between two `arith.cast`s, as
+    the vendor's half-precision softmax kernels do (f32 local copies of the rows)."""
 
     shape: Shape4 = (1, 1, 1, 1)
     """The local view (n, c, 1, A) of the whole tensor."""
@@ -1499,61 +1666,13 @@ class SoftmaxPlan(LayerPlan):
     bufs: list[LTensor] = field(default_factory=list)
     scratch: list[LTensor] = field(default_factory=list)
     """Two exp scratch tensors and the (n, c, 1, 1) row reduction."""
-
-    def _pool(self, em: Emitter, kind: PordEu, res: LTensor, x: LTensor) -> None:
-        a = self.shape[3]
-        fields: dict[str, object]
-        if kind is PordEu.MAXPOOLING:
-            fields = {"opd3_addr": NEG_FLT_MAX, "opd3_const": True}
-        else:  # a window sum: the average pool's scale is 1
-            fields = {
-                "opd1_addr": f32_bits(1.0),
-                "opd1_const": True,
-                "opd3_const": True,
-                "round_mode": 5,
-            }
-        em.prog.add(
-            PordOp,
-            reads=[x.range],
-            writes=[res.range],
-            tsk_eu_typ=kind,
-            res0_addr=res.addr(),
-            res0_shape=res.shape,
-            res0_prec=FP32,
-            opd0_addr=x.addr(),
-            opd0_shape=(1, a),
-            opd0_prec=FP32,
-            kernel=(1, a),
-            stride=(1, 1),
-            ke_zero=(0, 0),
-            pad=(0, 0, 0, 0),
-            **fields,
-        )
-
-    def _broadcast(self, em: Emitter, eu: ArEu, t: LTensor, row: LTensor) -> None:
-        """t = t <eu> row, `row` (n, c, 1, 1) read with W stride 0."""
-        ns, cs, _, _ = row.strides
-        em.prog.add(
-            ArOp,
-            reads=[t.range, row.range],
-            writes=[t.range],
-            tsk_eu_typ=eu,
-            opd_num=2,
-            res0_addr=t.addr(),
-            res0_shape=t.shape,
-            res0_prec=FP32,
-            opd0_addr=t.addr(),
-            opd0_prec=FP32,
-            opd0_sign=True,
-            opd1_addr=row.addr(),
-            opd1_prec=FP32,
-            opd1_sign=True,
-            opd1_layout=Layout.FREE,
-            opd1_stride=(ns, cs, 0, 0),
-        )
+    dt: Precision = FP32
+    """Element type of the DDR tensors and of `bufs`."""
+    work: LTensor | None = None
+    """The f32 copy of a 16-bit slice (None in f32: the sequence runs on `bufs`)."""
 
     def _offset(self, s: Slice) -> int:
-        return (s.n0 * self.ddr_strides[0] + s.c0 * self.ddr_strides[1]) * F32_BYTES
+        return (s.n0 * self.ddr_strides[0] + s.c0 * self.ddr_strides[1]) * elem_bytes(self.dt)
 
     def body(self, em: Emitter) -> None:
         a = self.shape[3]
@@ -1567,13 +1686,18 @@ class SoftmaxPlan(LayerPlan):
 
         def compute(i: int) -> None:
             t = loaded[i]
-            s1, s2 = (b.view(t.shape) for b in self.scratch[:2])
-            row = self.scratch[2].view((t.shape[0], t.shape[1], 1, 1))
-            self._pool(em, PordEu.MAXPOOLING, row, t)
-            self._broadcast(em, ArEu.SUB, t, row)  # exp of (x - max) cannot overflow
-            emit_exp(em, t, s1, s2)
-            self._pool(em, PordEu.AVGPOOLING, row, t)
-            self._broadcast(em, ArEu.DIV, t, row)
+            x = t if self.work is None else self.work.view(t.shape)
+            if x is not t:
+                em.ar(ArEu.CAST, x, t, None)
+            s1, s2 = (b.view(x.shape) for b in self.scratch[:2])
+            row = self.scratch[2].view((x.shape[0], x.shape[1], 1, 1))
+            _row_pool(em, PordEu.MAXPOOLING, row, x)
+            _row_broadcast(em, ArEu.SUB, x, row)  # exp of (x - max) cannot overflow
+            emit_exp(em, x, s1, s2)
+            _row_pool(em, PordEu.AVGPOOLING, row, x)
+            _row_broadcast(em, ArEu.DIV, x, row)
+            if x is not t:
+                em.ar(ArEu.CAST, t, x, None)  # to nearest even
 
         def store(i: int) -> None:
             s = self.slices[i]
@@ -1583,11 +1707,15 @@ class SoftmaxPlan(LayerPlan):
 
 
 def plan_softmax(
-    op: tpu.SoftmaxOp, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+    op: tpu.SoftmaxOp,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
 ) -> SoftmaxPlan:
     """Any axis of any rank: (outer, A, inner) becomes the local view (1, outer, 1, A) when the
     axis is the last one (contiguous rows), else (outer, inner, 1, A) read with W stride
-    `inner` (a strided, slower DMA)."""
+    `inner` (a strided, slower DMA). `dt`: the DDR element type (f32 inside)."""
     dims = list(op.input.type.get_shape())  # type: ignore[attr-defined]
     axis = op.axis.value.data
     outer, a, inner = math.prod(dims[:axis]), dims[axis], math.prod(dims[axis + 1 :])
@@ -1600,12 +1728,16 @@ def plan_softmax(
     if max(shape) > MAX_DIM:
         raise CannotLower(f"softmax {name}: view {list(shape)} exceeds the 16-bit command fields")
     n, c, _, _ = shape
+    f32_tensors = 2 if dt is FP32 else 3  # exp scratch (+ the f32 work copy)
     best: tuple[int, int] | None = None  # (cc, nn)
     for cc in [c] + [NPU * r for r in range(rows(c) - 1, 0, -1)]:
         for nn in sorted({n, 1}, reverse=True):
             bufs = 1 if (nn == n and cc == c) else 2
-            need = (bufs + 2) * (size_per_lane((nn, cc, 1, a)) + Arena.ALIGN) + size_per_lane(
-                (nn, cc, 1, 1)
+            part = (nn, cc, 1, a)
+            need = (
+                bufs * (size_per_lane(part, False, dt) + Arena.ALIGN)
+                + f32_tensors * (size_per_lane(part) + Arena.ALIGN)
+                + size_per_lane((nn, cc, 1, 1))
             )
             if need + Arena.ALIGN <= arena.size:
                 best = (cc, nn)
@@ -1623,8 +1755,133 @@ def plan_softmax(
         in_addr=addr(op.input),
         out_addr=addr(op.output),
         slices=slices,
+        dt=dt,
     )
-    plan.bufs = [arena.alloc((nn, cc, 1, a)) for _ in range(1 if len(slices) == 1 else 2)]
+    plan.bufs = [
+        arena.alloc((nn, cc, 1, a), False, dt) for _ in range(1 if len(slices) == 1 else 2)
+    ]
     plan.scratch = [arena.alloc((nn, cc, 1, a)) for _ in range(2)]
     plan.scratch.append(arena.alloc((nn, cc, 1, 1)))
+    if dt is not FP32:
+        plan.work = arena.alloc((nn, cc, 1, a))
+    return plan
+
+
+@dataclass
+class LayerNormPlan(LayerPlan):
+    """Layer normalisation of 16-bit rows (F16/BF16 layers of INT8 nets), computed in f32 in
+    local memory, as the vendor's half-precision layernorm kernels do (they cast to f32 for
+    the pooling). The
+    normalized dims are the W of a local (1, rows, 1, A) view, one row per lane. Per slice:
+    load (`dt`), `arith.cast` to f32, mean (a 1 x A average pool with scale 1 / A), subtract
+    it broadcast along W, square, variance (average pool), + epsilon, SFU rsqrt, multiply
+    broadcast, times the scale and plus the bias (f32 rows loaded once into every lane with a
+    zero DDR channel stride), `arith.cast` back, store. (F32 layernorms run `lower-to-tpu`'s
+    pools and elementwise ops instead.)"""
+
+    shape: Shape4 = (1, 1, 1, 1)
+    """The local view (1, rows, 1, A) of the whole tensor."""
+    in_addr: int = 0
+    out_addr: int = 0
+    affine_addrs: list[int] = field(default_factory=list)
+    """DDR addresses of the f32 scale row and then the bias row, those the layer has."""
+    has_scale: bool = False
+    eps: float = 1e-5
+    dt: Precision = FP32
+    slices: list[Slice] = field(default_factory=list)
+    bufs: list[LTensor] = field(default_factory=list)
+    """The `dt` slices (double-buffered when there are several)."""
+    work: list[LTensor] = field(default_factory=list)
+    """f32: the slice, its square, the (1, c, 1, 1) row statistic."""
+    affine: list[LTensor] = field(default_factory=list)
+
+    def prefetch(self, em: Emitter) -> None:
+        for gaddr, t in zip(self.affine_addrs, self.affine, strict=True):
+            em.load(t, gaddr, (0, 0, 0, 1))
+
+    def body(self, em: Emitter) -> None:
+        a = self.shape[3]
+        c = self.shape[1]
+        loaded: dict[int, LTensor] = {}
+
+        def load(i: int) -> None:
+            s = self.slices[i]
+            t = self.bufs[i % len(self.bufs)].view((1, s.cc, 1, a))
+            em.load(t, self.in_addr + s.c0 * a * elem_bytes(self.dt), (c * a, a, a, 1))
+            loaded[i] = t
+
+        def compute(i: int) -> None:
+            t = loaded[i]
+            x, sq = (b.view(t.shape) for b in self.work[:2])
+            row = self.work[2].view((1, t.shape[1], 1, 1))
+            em.ar(ArEu.CAST, x, t, None)
+            _row_pool(em, PordEu.AVGPOOLING, row, x, 1.0 / a)  # mean
+            _row_broadcast(em, ArEu.SUB, x, row)
+            em.ar(ArEu.MUL, sq, x, x)
+            _row_pool(em, PordEu.AVGPOOLING, row, sq, 1.0 / a)  # variance
+            em.ar(ArEu.ADD, row, row, self.eps)
+            emit_rsqrt(em, row, row)
+            _row_broadcast(em, ArEu.MUL, x, row)
+            for j, w in enumerate(self.affine):
+                scale = j == 0 and self.has_scale
+                em.ar(ArEu.MUL if scale else ArEu.ADD, x, x, w.view(x.shape))
+            em.ar(ArEu.CAST, t, x, None)  # to nearest even
+
+        def store(i: int) -> None:
+            s = self.slices[i]
+            dst = self.out_addr + s.c0 * a * elem_bytes(self.dt)
+            em.store(loaded.pop(i), dst, (c * a, a, a, 1))
+
+        pipeline(len(self.slices), load, compute, store)
+
+
+def plan_layernorm(
+    name: str,
+    dims: Sequence[int],
+    axis: int,
+    eps: float,
+    arena: Arena,
+    addrs: tuple[int, int, int | None, int | None],
+    dt: Precision,
+) -> LayerNormPlan:
+    """Normalise the dense `dims` tensor over its dims from `axis` on: `addrs` = DDR input,
+    output, f32 scale and bias rows of the normalized size (None: absent). Slices of whole
+    lane rows; a row must fit local memory (else CannotLower)."""
+    outer, a = math.prod(dims[:axis]), math.prod(dims[axis:])
+    if max(outer, a) > MAX_DIM:
+        raise CannotLower(
+            f"layernorm {name}: view {[1, outer, 1, a]} exceeds the 16-bit command fields"
+        )
+    in_addr, out_addr, scale_addr, bias_addr = addrs
+    affine_addrs = [x for x in (scale_addr, bias_addr) if x is not None]
+    best: int | None = None
+    for cc in [outer] + [NPU * r for r in range(rows(outer) - 1, 0, -1)]:
+        bufs = 1 if cc == outer else 2
+        part = (1, cc, 1, a)
+        need = (
+            bufs * (size_per_lane(part, False, dt) + Arena.ALIGN)
+            + (2 + len(affine_addrs)) * (size_per_lane(part) + Arena.ALIGN)
+            + size_per_lane((1, cc, 1, 1))
+        )
+        if need + Arena.ALIGN <= arena.size:
+            best = cc
+            break
+    if best is None:
+        raise CannotLower(f"layernorm {name}: rows of {a} elements do not fit local memory")
+    slices = _slices(1, 1, outer, best, 1, 1)
+    plan = LayerNormPlan(
+        name,
+        shape=(1, outer, 1, a),
+        in_addr=in_addr,
+        out_addr=out_addr,
+        affine_addrs=affine_addrs,
+        has_scale=scale_addr is not None,
+        eps=eps,
+        dt=dt,
+        slices=slices,
+    )
+    part = (1, best, 1, a)
+    plan.bufs = [arena.alloc(part, False, dt) for _ in range(1 if len(slices) == 1 else 2)]
+    plan.work = [arena.alloc(part), arena.alloc(part), arena.alloc((1, best, 1, 1))]
+    plan.affine = [arena.alloc(part) for _ in affine_addrs]
     return plan

@@ -17,6 +17,14 @@ accuracy (f32, relative to numpy's float64 functions):
   NaN as in ONNX: the result is finite there).
 - pow(x, p) = exp(p log(x)) for x > 0.
 - leaky ReLU = max(x, alpha x) (min when alpha > 1).
+
+F16/BF16 layers of INT8 nets (`plan_function` with a 16-bit `dt`) keep their DDR tensors and
+I/O buffers 16-bit; leaky ReLU runs its two AR ops in that type, and every other function casts
+the slice to f32 in local memory, runs the sequence above there and casts back (nearest even):
+the sequences build powers of two in f32 exponent bits and need f32 range for their
+intermediates (whether the vendor has 16-bit forms of these sequences is not known here; its
+softmax and layernorm kernels cast half-precision rows to f32 the same way). So a 16-bit
+result is the f32 one rounded once.
 """
 
 from __future__ import annotations
@@ -27,13 +35,14 @@ from collections.abc import Callable
 from xdsl.ir import Operation, SSAValue
 
 from nntc.dialects import tpu
-from nntc.dialects.bm1684x import ArEu, Precision, SfuEu, SfuOp
+from nntc.dialects.bm1684x import ArEu, Precision
 from nntc.passes.lowering.layers import (
     FP32,
     LN2,
     EltwisePlan,
     Emitter,
     emit_exp,
+    emit_rsqrt,
     plan_eltwise,
 )
 from nntc.passes.lowering.lmem import Arena, LTensor
@@ -47,27 +56,8 @@ ATANH_TERMS = 7
 """Odd powers of s in 2 atanh(s): with |s| <= 1/3 the first omitted one is below 1e-8."""
 TINY = 1e-30
 """Floor of |x| in the sign x / |x|: at x = 0 the sign is 0 / TINY = 0 (erf(0) = 0 anyway)."""
-RSQRT_NEWTON_STEPS = 1
-"""Newton steps the SFU applies after its table seed (opd2_n_str + 1)."""
 
 UnaryEmitter = Callable[[Emitter, LTensor, list[LTensor]], None]
-
-
-def emit_rsqrt(em: Emitter, res: LTensor, x: LTensor) -> None:
-    """res = 1 / sqrt(x) by the SFU."""
-    em.prog.add(
-        SfuOp,
-        reads=[x.range],
-        writes=[res.range],
-        tsk_eu_typ=SfuEu.RSQRT,
-        res0_addr=res.addr(),
-        res0_shape=res.shape,
-        res0_prec=FP32,
-        opd0_addr=x.addr(),
-        opd0_prec=FP32,
-        opd1_n=0,
-        iterations=RSQRT_NEWTON_STEPS - 1,
-    )
 
 
 def emit_tanh(em: Emitter, t: LTensor, s: list[LTensor]) -> None:
@@ -197,14 +187,20 @@ def _emitter(op: Operation) -> tuple[UnaryEmitter, int]:
 
 
 def plan_function(
-    op: Operation, name: str, arena: Arena, addr: Callable[[SSAValue], int]
+    op: Operation,
+    name: str,
+    arena: Arena,
+    addr: Callable[[SSAValue], int],
+    dt: Precision = FP32,
 ) -> EltwisePlan:
-    """One of `FUNCTION_OPS`: its sequence in place on each slice of the input."""
+    """One of `FUNCTION_OPS`: its sequence in place on each slice of the input, whose DDR
+    tensors are `dt` (16 bits: in f32 between two casts, except leaky ReLU)."""
     emit, scratch = _emitter(op)
     return plan_eltwise(
         op, name, arena, addr, ArEu.ADD, (op.operands[0],), False, None,
-        unary=emit, scratch=scratch,
+        unary=emit, scratch=scratch, dt=dt,
+        unary_f32=dt is not FP32 and not isinstance(op, tpu.LeakyReluOp),
     )  # fmt: skip
 
 
-__all__ = ["FUNCTION_OPS", "plan_function"]
+__all__ = ["FUNCTION_OPS", "emit_rsqrt", "plan_function"]

@@ -97,3 +97,5 @@ GDMA_BURST_BYTES = 64
 """A contiguous run of a DMA is moved in whole bursts of this many bytes."""
 GDMA_SMALL_TRANSFER_PENALTY_CYCLES = 64
 """Extra cycles for a GDMA command moving fewer than DMA_PREFERRED_ALIGNMENT bytes."""
+SYSTEM_COMMAND_CYCLES = 1
+"""Cycles of a system command (sys.end, dma.sys) on either engine; no primary source."""

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from nntc.targets.bm1684x.chip import CLOCK_HZ, ChipTiming
 from nntc.targets.bm1684x.codec import Command, Engine
+from nntc.targets.bm1684x.cost import gdma_cycles, tiu_cycles
 from nntc.targets.bm1684x.simulator.gdma import execute_gdma
 from nntc.targets.bm1684x.simulator.layers import LayerMap
 from nntc.targets.bm1684x.simulator.memory import Memory, SimulationError
-from nntc.targets.bm1684x.simulator.timing import gdma_cycles, tiu_cycles
 from nntc.targets.bm1684x.simulator.tiu import execute_tiu
 
 __all__ = ["CommandError", "CommandGroup", "Record", "Timeline", "run_groups"]
