@@ -71,6 +71,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 __all__ = [
+    "BIAS_CORRECTION_ATTR",
     "CALIBRATION_ATTR",
     "LUT_BITS",
     "ROUND_MODES",
@@ -583,6 +584,10 @@ TOP_TENSOR = TopTensorConstraint()
 
 
 CALIBRATION_ATTR = "calib"
+BIAS_CORRECTION_ATTR = "bias_correction"
+"""Discardable attribute of a float conv: `array<f64: ...>`, per output channel the mean error of
+its INT8 result, which `quantize` subtracts from the bias (a calibration table's
+`#bias_correction` section, attached by `import-calibration`)."""
 """Name of the discardable attribute holding an op's `CalibrationAttr` (its result's statistics);
 `import-calibration` sets it from the calibration table, `quantize` reads it."""
 

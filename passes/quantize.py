@@ -47,6 +47,7 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     BFloat16Type,
+    DenseArrayBase,
     Float16Type,
     Float32Type,
     IntegerType,
@@ -622,6 +623,20 @@ class _Quantizer:
             channels = w_shape[axis]
             if bias_array.shape[-1:] != (channels,) or any(d != 1 for d in bias_array.shape[:-1]):
                 raise _Unsupported(f"a bias of shape {list(bias_array.shape)}")
+        bias_weight = op.bias.owner if op.bias is not None else None
+        correction = op.attributes.get(quant.BIAS_CORRECTION_ATTR)
+        if isinstance(correction, DenseArrayBase):
+            # the measured mean error of the INT8 result, taken out of the bias
+            shift = np.asarray(correction.get_values(), np.float64)
+            if bias_array is None:
+                bias_array = np.zeros(w_shape[axis], np.float32)
+                name = self.store.unique_name(f"{_location_name(op) or op.name}.bias")
+                self.store[name] = bias_array
+                bias_weight = top.WeightOp(
+                    name, TensorType(f32, [w_shape[axis]]), location=op.location
+                )
+                rewriter.insert_op(bias_weight, InsertPoint.before(op))
+            bias_array = (np.asarray(bias_array, np.float64) - shift).astype(np.float32)
         w_array, w_t = quantize_weight_per_channel(
             weight_value(weight.owner, self.store), axis, self.round_mode
         )
@@ -631,7 +646,7 @@ class _Quantizer:
         ]
         if bias_array is not None:
             b_array, b_t = quantize_bias(bias_array, in_t.scale, w_t.scales, self.round_mode)
-            operands.append(self.new_weight(op.bias.owner, b_t, rewriter, b_array))  # type: ignore[arg-type, union-attr]
+            operands.append(self.new_weight(bias_weight, b_t, rewriter, b_array))  # type: ignore[arg-type]
         op.operands = operands
         self.set_result_types(op, [out_t], rewriter)
 
@@ -876,6 +891,8 @@ def quantize_module(
     if kept_float is not None:
         kept_float.update(quantizer.kept_float)
     for candidate in module.walk():
+        # taken out of the INT8 biases; a conv kept in float has its exact bias
+        candidate.attributes.pop(quant.BIAS_CORRECTION_ATTR, None)
         try:
             check_quantized_op(candidate)
         except VerifyException as err:

@@ -43,11 +43,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from nntc.dialects import top
 from nntc.targets.calibration.statistics import TensorStatistics
@@ -63,9 +63,11 @@ from nntc.targets.calibration.thresholds import (
     compute_thresholds,
     mse_errors,
 )
-from nntc.targets.weight_store import WeightStore, attach_weight_store
+from nntc.targets.weight_store import WeightStore, attach_weight_store, weight_store_of
 
 if TYPE_CHECKING:
+    from xdsl.interpreter import Interpreter
+
     from nntc.targets.reference.quant_functions import StoredValues
 
 REFINE_MARGIN_DB = 1.0
@@ -105,6 +107,8 @@ class Candidate:
     score: Score | None = None
     same_as: str | None = None
     """The earlier candidate with identical thresholds (then not evaluated again)."""
+    bias_corrections: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    """Per conv, the values `quantize` subtracts from its bias (`bias_corrections`)."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,145 @@ def calibration_table(
     table = table_from_statistics(
         statistics, candidate.thresholds, method=candidate.name, model=model
     )
+    table.bias_corrections = dict(candidate.bias_corrections)
     return parse_calibration_table(format_calibration_table(table))
+
+
+# --- bias correction -----------------------------------------------------------------------------
+
+
+def bias_corrections(
+    module: ModuleOp,
+    store: WeightStore,
+    table: CalibrationTable,
+    qtable: Mapping[str, str],
+    samples: Sequence[Inputs],
+) -> dict[str, tuple[float, ...]]:
+    """Per INT8 conv, per output channel, the mean error of its result before rounding to 8 bits
+    (INT8 minus FP32) on `samples`, for `quantize` to subtract from its bias.
+
+    Rounding weights to 8 bits shifts a conv's mean output whenever its input's mean is not
+    zero (the error of each weight times the input's mean), and so do the errors of the layers
+    before it; in a net of depthwise convs with few weights per channel the shifts add up
+    (empirical bias correction, Nagel et al., "Data-Free Quantization Through Weight
+    Equalization and Bias Correction", 2019). The quantized net runs op by op on all samples
+    at once; at each INT8 conv the error is measured and its bias corrected before the conv
+    runs, so that later convs see the corrected net (measured all at once, each conv would
+    also correct the shifts its predecessors already remove, and in a chain of convs that
+    overshoots). The error is taken before the result is rounded to its 8-bit type: after
+    rounding, a channel whose values span less than a quantization step shows its rounding as
+    a shift, and correcting that moves the values onto other steps rather than closer. Where a
+    fused ReLU zeroes either value the element is left out. Values are rounded to the 9
+    significant digits the table file holds.
+    """
+    from xdsl.dialects import func
+    from xdsl.interpreter import Interpreter
+
+    from nntc.targets.reference.interpreter import (
+        TopFunctions,
+        input_names,
+        main_function,
+        run_module,
+    )
+    from nntc.targets.reference.quant_functions import reference_functions, to_float
+
+    quantized = quantized_module(module, store, table, qtable)
+    precisions = layer_precisions(quantized)
+    convs = {
+        name: op
+        for op in module.walk()
+        if isinstance(op, top.ConvOp)
+        and (name := _location(op)) is not None
+        and "INT" in precisions.get(name, "")
+    }
+    if not convs:
+        return {}
+
+    reference: list[dict[str, np.ndarray]] = []
+
+    class _Fp32(Interpreter.Listener):
+        def did_interpret_op(self, op: Operation, results: tuple) -> None:
+            name = _location(op)
+            if isinstance(op, top.ConvOp) and name in convs:
+                reference[-1][name] = np.asarray(results[0], np.float64)
+
+    for sample in samples:
+        reference.append({})
+        run_module(module, sample, store=store, listeners=(_Fp32(),))
+
+    linear = Interpreter(ModuleOp([]))  # the FP32 convs' kernels, on the INT8 net's values
+    linear.register_implementations(TopFunctions(store))
+    interpreter = Interpreter(quantized)
+    interpreter.register_implementations(reference_functions(quantized, weight_store_of(quantized)))
+    fn = main_function(quantized)
+    names = input_names(fn)
+    envs: list[dict[SSAValue, Any]] = [
+        dict(zip(fn.body.block.args, (np.asarray(s[n], np.float32) for n in names), strict=True))
+        for s in samples
+    ]
+    corrections: dict[str, np.ndarray] = {}
+    for op in fn.body.block.ops:
+        if isinstance(op, func.ReturnOp):
+            break
+        args = [[env[v] for v in op.operands] for env in envs]
+        name = _location(op)
+        if isinstance(op, top.ConvOp) and name in convs and op.bias is not None:
+            error = _mean_conv_error(convs[name], op, args, [r[name] for r in reference], linear)
+            corrections[name] = error
+            steps = to_float(np.ones(error.shape, np.int32), op.bias.type)
+            # a channel whose filter is all zero has a zero bias scale: nothing to correct
+            delta = np.round(np.divide(error, steps, out=np.zeros_like(error), where=steps > 0))
+            for a in args:
+                info = np.iinfo(a[2].dtype)
+                a[2] = np.clip(a[2] - delta, info.min, info.max).astype(a[2].dtype)
+        for env, a in zip(envs, args, strict=True):
+            results = interpreter.run_op(op, tuple(a))
+            env.update(zip(op.results, results, strict=True))
+    return _rounded(corrections)
+
+
+def _mean_conv_error(
+    fp32_op: top.ConvOp,
+    int8_op: Operation,
+    args: Sequence[Sequence[np.ndarray]],
+    reference: Sequence[np.ndarray],
+    kernel: Interpreter,
+) -> np.ndarray:
+    """Per output channel, the mean of INT8 minus FP32 over the samples, before rounding."""
+    from xdsl.dialects.builtin import BoolAttr
+
+    from nntc.targets.reference.quant_functions import to_float
+
+    # the FP32 conv without its ReLU, on the INT8 net's real values (the INT8 net's bias may be
+    # one the FP32 conv lacks: added after the kernel); the ReLU's range is left out below
+    plain = fp32_op.clone()
+    plain.properties["do_relu"] = BoolAttr.from_bool(False)
+    plain.properties.pop("relu_limit", None)
+    sums: np.ndarray | float = 0.0
+    counts: np.ndarray | float = 0.0
+    for sample_args, f in zip(args, reference, strict=True):
+        real = [to_float(a, v.type) for a, v in zip(sample_args, int8_op.operands, strict=True)]
+        (y,) = kernel.run_op(plain, tuple(real[: len(fp32_op.operands)]))
+        q = np.asarray(y, np.float64)
+        if len(real) > len(fp32_op.operands):
+            q = q + np.asarray(real[2], np.float64).reshape(1, -1, *([1] * (q.ndim - 2)))
+        keep = np.ones(f.shape, bool)
+        if fp32_op.do_relu_value:
+            keep &= (f > 0) & (q > 0)
+            if (limit := fp32_op.relu_limit_value) is not None:
+                keep &= (f < limit) & (q < limit)
+        axes = (0, *range(2, f.ndim))
+        sums = sums + np.where(keep, q - f, 0.0).sum(axis=axes)
+        counts = counts + keep.sum(axis=axes)
+    plain.erase()
+    return np.asarray(sums) / np.maximum(np.asarray(counts), 1.0)
+
+
+def _rounded(corrections: Mapping[str, np.ndarray]) -> dict[str, tuple[float, ...]]:
+    return {
+        name: tuple(float(f"{v:.9g}") for v in np.atleast_1d(values))
+        for name, values in corrections.items()
+    }
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -516,6 +658,7 @@ __all__ = [
     "MixedPrecisionRound",
     "Score",
     "ScoringError",
+    "bias_corrections",
     "calibration_table",
     "candidate_thresholds",
     "cosine",

@@ -20,7 +20,11 @@ One line per tensor, `name threshold min max` separated by single spaces, number
 wording (TPU-MLIR's, including its spelling "genetated", so that tools that grep them keep
 working) and read back into `CalibrationTable`'s fields when present. TPU-MLIR appends optional
 sections after the main one, each opened by a marker line: `#int4_th` holds more
-`name threshold min max` lines (INT4 thresholds, read into `int4_entries`); the other markers
+`name threshold min max` lines (INT4 thresholds, read into `int4_entries`). nntc adds
+`#bias_correction`: lines `name c0 c1 ...`, per output channel of the conv named, the mean error
+of its INT8 output that `quantize` subtracts from its bias (`bias_corrections`; nntc-cali
+measures it, see `search.bias_corrections`); TPU-MLIR keeps a section it does not know as
+comments. The other markers
 (`#weight_scale`, `#asym_op`, `#int4_op`, `#tpu-mlir-fp8`, ...) are kept verbatim in
 `sections` so that a table read and written again keeps them.
 """
@@ -39,8 +43,10 @@ from nntc.targets.calibration.statistics import TensorStatistics
 
 CALI_VERSION = "1.0"
 INT4_SECTION = "#int4_th"
+BIAS_SECTION = "#bias_correction"
 SECTION_MARKERS: tuple[str, ...] = (
     "#int4_th",
+    "#bias_correction",
     "#weight_scale_fp8",
     "#weight_scale",
     "#asym_op",
@@ -88,6 +94,8 @@ class CalibrationTable:
     sample_count: int | None = None
     tune_count: int | None = None
     int4_entries: dict[str, TableEntry] = field(default_factory=dict)
+    bias_corrections: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    """Per conv (by location): per output channel, the value subtracted from its bias."""
     sections: dict[str, list[str]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> TableEntry:
@@ -186,6 +194,10 @@ def format_calibration_table(table: CalibrationTable) -> str:
     if table.int4_entries:
         out.append(INT4_SECTION + "\n")
         out.extend(_line(name, entry) for name, entry in table.int4_entries.items())
+    if table.bias_corrections:
+        out.append(BIAS_SECTION + "\n")
+        for name, values in table.bias_corrections.items():
+            out.append(" ".join([name, *(f"{v:.9g}" for v in values)]) + "\n")
     for marker, lines in table.sections.items():
         out.append(marker + "\n")
         out.extend(line + "\n" for line in lines)
@@ -248,8 +260,18 @@ def parse_calibration_table(text: str, filename: str = "<table>") -> Calibration
             continue
         if (marker := _marker(line)) is not None:
             section = marker
-            if section != INT4_SECTION:
+            if section not in (INT4_SECTION, BIAS_SECTION):
                 table.sections.setdefault(section, [])
+            continue
+        if section == BIAS_SECTION:
+            name, *values = line.split()
+            if not values:
+                raise CalibrationTableError(f"{where}: expected 'name c0 c1 ...', got '{line}'")
+            if name in table.bias_corrections:
+                raise CalibrationTableError(f"{where}: bias correction of '{name}' appears twice")
+            table.bias_corrections[name] = tuple(
+                _number(v, "bias correction", where) for v in values
+            )
             continue
         if section not in (None, INT4_SECTION):
             table.sections[section].append(line)

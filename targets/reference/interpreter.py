@@ -13,7 +13,7 @@ prepared.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -535,8 +535,10 @@ def run_module(
     store: WeightStore | None = None,
     dump_all: bool = False,
     function: str = "main",
+    listeners: Sequence[Interpreter.Listener] = (),
 ) -> RunResult:
-    """Run `function` of a top-level module on named inputs; return named outputs."""
+    """Run `function` of a top-level module on named inputs; return named outputs.
+    `listeners` observe every op interpreted (its arguments and results)."""
     fn = main_function(module, function)
     names = input_names(fn)
     missing = [name for name in names if name not in inputs]
@@ -554,7 +556,7 @@ def run_module(
             )
         args.append(value)
     listener = _DumpAll() if dump_all else None
-    interpreter = Interpreter(module, listeners=(listener,) if listener else ())
+    interpreter = Interpreter(module, listeners=(*listeners, *((listener,) if listener else ())))
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(TopFunctions(store or weight_store_of(module)))
     try:

@@ -24,7 +24,7 @@ Wiring into `run_module` (`nntc.targets.reference.interpreter`): replace
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,9 +211,15 @@ class QuantRunner:
         self.functions = reference_functions(module, store or weight_store_of(module))
 
     def run(
-        self, inputs: Mapping[str, np.ndarray], *, dump_all: bool = False, keep_stored: bool = False
+        self,
+        inputs: Mapping[str, np.ndarray],
+        *,
+        dump_all: bool = False,
+        keep_stored: bool = False,
+        listeners: Sequence[Interpreter.Listener] = (),
     ) -> QuantRunResult:
-        """Named f32 inputs in, named outputs out; `dump_all` as in `run_quant_module`.
+        """Named f32 inputs in, named outputs out; `dump_all` as in `run_quant_module`;
+        `listeners` observe every op interpreted (arguments and results in stored form).
 
         `keep_stored` keeps the values `dump_all` would give in their stored form instead
         (`QuantRunResult.stored`): an int8 tensor costs a quarter of its real values' memory and
@@ -235,7 +241,9 @@ class QuantRunner:
                         stored[key] = (results[0], op.results[0].type)
 
         listening = dump_all or keep_stored
-        interpreter = Interpreter(self.module, listeners=(_Dump(),) if listening else ())
+        interpreter = Interpreter(
+            self.module, listeners=(*listeners, *((_Dump(),) if listening else ()))
+        )
         interpreter.register_implementations(FuncFunctions())
         interpreter.register_implementations(self.functions)
         results = interpreter.call_op(self.function, args)
