@@ -5,9 +5,14 @@
 Input and output npz keys are the graph's input and output names; `--dump-all` stores every op's
 result keyed by its location (the ONNX node name), for layer-by-layer comparison.
 
-Two kinds of IR run:
+Four kinds of IR run:
 
 - float IR (`top` ops on f32 tensors): the float32 reference interpreter;
+- float tpu IR (`lower-to-tpu{mode=f32}` output, with or without `tpu.group`s): the tpu
+  reference interpreter (`targets/reference/tpu_interpreter.py`), each tpu op by its documented
+  meaning (f16 / bf16 results rounded to their type), so that a lowering can be checked before
+  the simulator; `--dump-all` keys are locations as for top IR, where the ops a lowering made
+  at one location give the last one's result;
 - quant-level IR (the `quantize` output, e.g. `nntc-cali`'s `<net>_quant.mlir`): the chip's
   integer arithmetic, exactly as the INT8 bmodel computes it (`plan_int8_net` turns the IR into
   integer layers, `int8_reference` executes them);
@@ -59,6 +64,12 @@ def _is_int8_tpu_ir(module: ModuleOp) -> bool:
     from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir
 
     return is_int8_tpu_ir(module)
+
+
+def _is_tpu_ir(module: ModuleOp) -> bool:
+    from nntc.targets.reference.tpu_interpreter import is_tpu_ir
+
+    return is_tpu_ir(module)
 
 
 def _load_inputs(path: Path) -> dict[str, np.ndarray]:
@@ -274,6 +285,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 from nntc.targets.reference.quant_functions import run_quant_module
 
                 result = run_quant_module(
+                    module, inputs, dump_all=args.dump_all is not None, function=args.function
+                )
+            elif _is_tpu_ir(module):
+                from nntc.targets.reference.tpu_interpreter import run_tpu_module
+
+                result = run_tpu_module(
                     module, inputs, dump_all=args.dump_all is not None, function=args.function
                 )
             else:
