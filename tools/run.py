@@ -23,13 +23,15 @@ Four kinds of IR run:
   (`targets/reference/tpu_interpreter.py`); without it they are refused with one line. Net inputs and outputs are float32, as the
   bmodel has them. `--dump-all` holds each layer's stored tensor (int8 / uint8, float32 for the
   dequantized net outputs), in the layer's IR shape: what the simulator leaves in DDR. With
-  `--dequantize` it holds real float32 values instead, `stored * scale` with the scale of the
-  layer's result type in the IR (the rule to apply by hand to the integers). `--fake-quant` runs
+  `--dequantize` it holds real float32 values instead, `(stored - zero point) * scale` with the
+  scale and zero point of the layer's result type in the IR (the rule to apply by hand to the integers). `--fake-quant` runs
   the float fake-quant reference instead (the one `nntc-cali` scores strategies with).
 
-Quant or tpu IR outside the integer code generator's slice (asymmetric types, ops without an
-INT8 layer, ...) is refused with one line naming every op that cannot run (`--fake-quant` still
-runs such quant IR); float layers inside the net run on the float reference.
+Asymmetric activations (`quantize{asymmetric=true}`, zero points) run as INT8 code generation
+runs them (docs/int8.md). Quant or tpu IR outside the integer code generator's slice (an op
+without an INT8 layer, asymmetric weights, ...) is refused with one line naming every op that
+cannot run (`--fake-quant` still runs such quant IR); float layers inside the net run on the
+float reference.
 """
 
 from __future__ import annotations
@@ -160,11 +162,11 @@ def run_int8(
     """(net outputs, every layer's tensor) of quant-level IR with the chip's integer arithmetic.
 
     Layer tensors are the stored integers (float32 for dequantized results) in their IR shapes,
-    or with `dequantize` the real values `stored * scale`. Raises `Int8RunError`.
+    or with `dequantize` the real values `(stored - zero point) * scale`. Raises `Int8RunError`.
     """
     from xdsl.utils.exceptions import DiagnosticException
 
-    from nntc.passes.lowering.int8 import Float, plan_int8_net
+    from nntc.passes.lowering.int8 import Float, plan_int8_net, zero_point
     from nntc.passes.lowering.int8_reference import run_int8_net
     from nntc.passes.lowering.int8_tpu import is_int8_tpu_ir, tpu_to_int8_net
 
@@ -217,10 +219,11 @@ def run_int8(
         value = results[source] if source is not None else inputs[_input_of(net, buf)]
         outputs[name] = np.asarray(value, np.float32).reshape(buf.io_shape)
     layers: dict[str, np.ndarray] = {}
-    for key, shape, scale in entries:
+    for (key, shape, scale), layer in zip(entries, net.layers, strict=True):
         stored = np.asarray(results[key]).reshape(shape)
         if dequantize and scale is not None:
-            stored = (stored.astype(np.float32) * np.float32(scale)).astype(np.float32)
+            q = stored.astype(np.int64) - zero_point(layer.output)
+            stored = (q.astype(np.float32) * np.float32(scale)).astype(np.float32)
         layers[key] = stored
     return outputs, layers
 
@@ -253,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--dequantize",
         action="store_true",
-        help="quant IR: --dump-all holds real values (stored * scale) instead of the integers",
+        help="quant IR: --dump-all holds real values ((q - zp) * scale) instead of the integers",
     )
     parser.add_argument(
         "--fake-quant",

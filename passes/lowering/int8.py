@@ -88,7 +88,24 @@ last reader (`_Held`, `_hold`): the layers in between that share its half alloca
 must still run whole there (a dry run), and `_plan_deep` sees it busy throughout. `Program` adds the waits from the ranges each command
 touches, so these reorderings stay exact.
 
-Limits (each reported by `CannotLower` naming the op): symmetric types only (zero points 0),
+Asymmetric activations (`quantize{asymmetric=true}`: u8 with a zero point zp, real value
+`scale * (q - zp)`): the zero points live in the buffers' types (`Buf.qtype`, `zero_point`),
+so the tpu level carries them in its types, and each layer takes them out or adds them:
+qcast adds zp in int32 (`arith.add`) before the saturating cast; dcast is `quant.dq0` with
+zp as its offset; requant subtracts the input's zp in int32 first (`arith.sub`, quant.rq1 has
+no input offset) and quant.rq1 adds the result's; conv, depthwise conv and matmul multiply the
+stored values, with `-zp_in * sum(W)` folded into the int32 bias at planning (so the tpu IR's
+bias weight holds it) and the padding written as zp_in (the conv / pord command's pad value
+opd3), which keeps padded borders exact (a conv reading zp != 0 does not fold kernel rows,
+whose padding is zeros); the requant words' third word is the result's zp; the add takes
+`sum(multiplier_i x zp_i)` out of its int32 sum (an `arith.add` of the negated immediate);
+the global average pool sums the window into int32 (`pord.avgpooling` by 1), takes
+`N x zp_in` out and requantizes with quant.rq1 (a 31-bit multiplier, the result's zp); max
+pooling, concat (inputs of the result's type, zero point included) and table lookups (by the
+stored bits) are unchanged; a ReLU clamps at the result's zp, a clipped ReLU's limit is in
+stored units (zp added). Weights with zero points are refused.
+
+Limits (each reported by `CannotLower` naming the op): zero points on activations only,
 conv with group 1 or depthwise, no slicing by batch or channel (a single result row must fit);
 float layers cover what the FP32 path lowers (`LOWERINGS`, `make_plan`); an F16/BF16 layer
 whose lowering has a command without a 16-bit form here (data movement: transpose, slice,
@@ -419,8 +436,6 @@ def _qtype(value: SSAValue) -> UniformQuantType:
     el = ty.get_element_type()
     if not isinstance(el, UniformQuantType):
         raise CannotLower(f"expected a per-tensor !quant.uniform tensor, got {ty}")
-    if el.zero_point != 0:
-        raise CannotLower(f"asymmetric types (zero point {el.zero_point}) are not supported yet")
     if el.storage_width != 8:
         raise CannotLower(f"expected 8-bit storage, got {el.storage_width} bits")
     return el
@@ -450,6 +465,16 @@ def _scale(value: SSAValue) -> float:
     return float(_qtype(value).scale)
 
 
+def _zp(value: SSAValue) -> int:
+    return int(_qtype(value).zero_point)
+
+
+def zero_point(b: Buf) -> int:
+    """The zero point of an integer buffer's type (0 for symmetric and float buffers): the
+    stored value of the real 0, which the layers take out of inputs and add to results."""
+    return int(b.qtype.zero_point) if isinstance(b.qtype, UniformQuantType) else 0
+
+
 def _relu(op: Operation) -> bool:
     do = op.properties.get("do_relu")
     return bool(do.value.data) if isinstance(do, IntegerAttr) else False
@@ -464,6 +489,7 @@ def _limit(op: Operation) -> int | None:
     out = op.results[0]
     hi = 127 if _qtype(out).is_signed else 255
     stored = math.floor(attr.value.data / _scale(out) + 0.5)  # type: ignore[attr-defined]
+    stored += _zp(out)
     return stored if stored < hi else None
 
 
@@ -480,10 +506,18 @@ def _axis_scales(value: SSAValue, axis: int, count: int) -> np.ndarray:
     raise CannotLower(f"expected a quantized weight, got {ty}")
 
 
-def _weight(value: SSAValue, store: WeightStore, dtype: type) -> np.ndarray:
+def _weight(value: SSAValue, store: WeightStore, dtype: type, table: bool = False) -> np.ndarray:
+    """A weight's stored integers; `table`: stored results in the result's type, whatever its
+    zero point (a filter or bias with zero points is refused)."""
     owner = value.owner
     if not isinstance(owner, top.WeightOp):
         raise CannotLower("expected the weight operand to be a top.weight")
+    el = value.type.get_element_type()  # type: ignore[attr-defined]
+    zps = el.zero_points if isinstance(el, UniformQuantPerAxisType) else [0]
+    zps = [*zps, el.zero_point] if isinstance(el, UniformQuantType) else zps
+    if any(z != 0 for z in zps) and not table:
+        # the commands take the stored weights as they are (no kernel zero point is planned)
+        raise CannotLower(f"asymmetric weights (zero points) are not supported: {value.type}")
     return np.asarray(weight_value(owner, store)).astype(dtype)
 
 
@@ -608,14 +642,14 @@ def _plan_op(
         axis = op.axis.value.data
         axis = (axis + rank if axis < 0 else axis) + 4 - rank
         for i, v in enumerate(op.inputs):
-            if _kind(v) != _kind(out) or _scale(v) != _scale(out):
+            if _kind(v) != _kind(out) or _scale(v) != _scale(out) or _zp(v) != _zp(out):
                 raise CannotLower(
                     f"input {i} of the concat must have the result's type {out.type}, "
                     f"got {v.type} (quantize requantizes the inputs)"
                 )
         return Concat(label, [bufs[v] for v in op.inputs], buf(out, label), axis=axis)
     if isinstance(op, quant.LutOp):
-        table = _weight(op.table, store, np.int64)
+        table = _weight(op.table, store, np.int64, table=True)
         if table.shape != (256,):
             raise CannotLower(f"expected a 256-entry table, got shape {table.shape}")
         _qtype(op.input)
@@ -626,7 +660,7 @@ def _plan_op(
             raise CannotLower("a max pool with a fused ReLU is not supported yet")
         if op.ceil_mode.value.data:
             raise CannotLower("ceil_mode is not supported yet")
-        if _kind(op.input) != _kind(out) or _scale(op.input) != _scale(out):
+        if any(f(op.input) != f(out) for f in (_kind, _scale, _zp)):
             raise CannotLower("max pooling must keep its input's quantized type")
         kh, kw = op.kernel_shape.get_values()
         sh, sw = op.strides.get_values()
@@ -638,7 +672,11 @@ def _plan_op(
         n, c, h, w = _shape4(op.input.type)
         if _kind(op.input) != _kind(out):
             raise CannotLower("the average pool's result must have its input's signedness")
-        m, s = multiplier_and_shift(_scale(op.input) / (_scale(out) * h * w), POOL_MULTIPLIER_MAX)
+        # with zero points the window sum is taken to int32 and requantized by quant.rq1
+        # (a 31-bit multiplier), not by the pooling command's 8-bit one (`_emit_avgpool`)
+        asym = _zp(op.input) != 0 or _zp(out) != 0
+        limit = MAX_MULTIPLIER if asym else POOL_MULTIPLIER_MAX
+        m, s = multiplier_and_shift(_scale(op.input) / (_scale(out) * h * w), limit)
         return AvgPool(label, [bufs[op.input]], buf(out, label), multiplier=m, shift=s)
     if isinstance(op, top.AddOp):
         if len(op.inputs) != 2:
@@ -1006,6 +1044,7 @@ def _plan_conv(
         bias = _weight(op.bias, store, np.int32)
     else:
         bias = np.zeros(oc, np.int32)
+    bias = _fold_input_zp(bias, w.reshape(oc, -1).sum(axis=1), _zp(op.input))
     mults, shifts = _requant_params(_scale(op.input) * s_w / _scale(out))
     dil = tuple(op.dilations.get_values()) if op.dilations is not None else (1, 1)
     return (DwConv if depthwise else Conv)(
@@ -1014,6 +1053,17 @@ def _plan_conv(
         dilation=dil,  # type: ignore[arg-type]
         pads=_pads4(tuple(op.pads.get_values())), relu=_relu(op), limit=_limit(op),
     )  # fmt: skip
+
+
+def _fold_input_zp(bias: np.ndarray, weight_sums: np.ndarray, zp: int) -> np.ndarray:
+    """The int32 bias with `-zp * sum(W)` folded in: the commands multiply the stored inputs
+    q = x / s + zp, so sum(W (q - zp)) = sum(W q) - zp sum(W) (padding is `zp` too)."""
+    if zp == 0:
+        return bias
+    folded = bias.astype(np.int64) - zp * weight_sums.astype(np.int64)
+    if folded.min() < -(1 << 31) or folded.max() >= 1 << 31:
+        raise CannotLower(f"the bias with the input zero point {zp} folded in exceeds int32")
+    return folded.astype(np.int32)
 
 
 def _plan_matmul(
@@ -1031,6 +1081,7 @@ def _plan_matmul(
     w = _weight(op.right, store, np.int8)
     s_w = _axis_scales(op.right, 1, n)
     bias = _weight(op.bias, store, np.int32) if op.bias is not None else np.zeros(n, np.int32)
+    bias = _fold_input_zp(bias.reshape(n), w.reshape(k, n).sum(axis=0), _zp(op.input))
     mults, shifts = _requant_params(_scale(op.input) * s_w / _scale(op.output))
     return MatMul(
         label, [bufs[op.input]], buf(op.output, label), weight=w.reshape(k, n),
@@ -1237,15 +1288,21 @@ class _Em:
         out_signed: bool,
         params: LT | None = None,
         imm: tuple[int, int] = (1, 0),
+        zp: int = 0,
     ) -> None:
-        """quant.rq1: per-channel words at `params`, or the immediate (multiplier, shift)."""
+        """quant.rq1: per-channel words at `params`, or the immediate (multiplier, shift) and
+        result zero point `zp` (bits 8..23 of opd2)."""
         reads = [x.range]
         if params is not None:
             reads.append(params.range)
             opd = {"opd1_addr": params.addr()}
         else:
             m, s = imm
-            opd = {"opd1_addr": m & 0xFFFFFFFF, "opd1_const": True, "opd2_addr": (-s) & 0xFF}
+            opd = {
+                "opd1_addr": m & 0xFFFFFFFF,
+                "opd1_const": True,
+                "opd2_addr": ((-s) & 0xFF) | ((zp & 0xFFFF) << 8),
+            }
         self.prog.add(
             RqDqOp, reads=reads, writes=[res.range], tsk_eu_typ=RqDqEu.RQ1, res0_addr=res.addr(),
             res0_shape=res.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
@@ -1266,8 +1323,8 @@ def _kh_fold(layer: Layer) -> int:
     row-shifted copies of itself, channel ky * ic + c holding the rows tap ky reads, and the
     conv runs with a 1 x kw kernel: kh times fewer steps for the same integer products
     (TPU-MLIR's "3ic" optimization)."""
-    if type(layer) is not Conv:
-        return 1
+    if type(layer) is not Conv or zero_point(layer.inputs[0]) != 0:
+        return 1  # (the folded rows' padding is written as zeros, `_load_folded`)
     _, ic, kh, _ = layer.weight.shape
     return kh if kh > 1 and ic * kh <= INT8_CUBE else 1
 
@@ -1291,10 +1348,10 @@ def _coeff_conv(layer: Conv) -> np.ndarray:
     return w.reshape(oc, blocks, INT8_CUBE, kh * kw).transpose(0, 1, 3, 2).reshape(oc, -1)
 
 
-def _rq_words(mults: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """(c, 3) int32: multiplier, negated shift, zero point 0 (quant.rq1's per-channel words)."""
+def _rq_words(mults: np.ndarray, shifts: np.ndarray, zp: int = 0) -> np.ndarray:
+    """(c, 3) int32: multiplier, negated shift, the result's zero point (quant.rq1's words)."""
     words = np.zeros((len(mults), 3), np.int64)
-    words[:, 0], words[:, 1] = mults, -shifts
+    words[:, 0], words[:, 1], words[:, 2] = mults, -shifts, zp
     return words.astype(np.int32)
 
 
@@ -1302,12 +1359,18 @@ CHANNEL_WORDS = 4
 """Per-channel int32 words of a conv or matmul: quant.rq1's three, then the bias."""
 
 
-def _channel_words(bias: np.ndarray, mults: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+def _channel_words(
+    bias: np.ndarray, mults: np.ndarray, shifts: np.ndarray, zp: int = 0
+) -> np.ndarray:
     """(c, 4) int32: the requant words and the bias of each channel, one array so that one
     GDMA command loads both (each command costs its start-up, ~256 cycles). quant.rq1 reads
     its words from the start of each channel's EU-aligned row, the bias add reads word 3
     with a free stride of one row."""
-    return np.concatenate([_rq_words(mults, shifts), bias.astype(np.int32)[:, None]], axis=1)
+    return np.concatenate([_rq_words(mults, shifts, zp), bias.astype(np.int32)[:, None]], axis=1)
+
+
+def _layer_words(layer: Conv | MatMul) -> np.ndarray:
+    return _channel_words(layer.bias, layer.multipliers, layer.shifts, zero_point(layer.output))
 
 
 @dataclass(frozen=True)
@@ -1383,23 +1446,22 @@ def emit_int8_net(net: Int8Net, store: WeightStore, store_all: bool = False) -> 
             c, _, kh, kw = layer.weight.shape
             w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.reshape(c, kh * kw))
             w["bias"] = coeffs.add(f"{layer.name}.bias", layer.bias.astype(np.int32))
-            w["rq"] = coeffs.add(f"{layer.name}.rq", _rq_words(layer.multipliers, layer.shifts))
+            w["rq"] = coeffs.add(
+                f"{layer.name}.rq",
+                _rq_words(layer.multipliers, layer.shifts, zero_point(layer.output)),
+            )
         elif isinstance(layer, Lut):
             w["table"] = coeffs.add(f"{layer.name}.table", layer.table)
             w["keys"] = coeffs.add(f"{layer.name}.keys", _lut_keys(layer.inputs[0].signed))
         elif isinstance(layer, Conv):
             w["filter"] = coeffs.add(f"{layer.name}.filter", _coeff_conv(layer))
-            w["words"] = coeffs.add(
-                f"{layer.name}.words", _channel_words(layer.bias, layer.multipliers, layer.shifts)
-            )
+            w["words"] = coeffs.add(f"{layer.name}.words", _layer_words(layer))
         elif isinstance(layer, Float):
             for j, array in enumerate(layer.weights.values()):
                 w[f"w{j}"] = coeffs.add(f"{layer.name}.w{j}", array)
         elif isinstance(layer, MatMul):
             w["filter"] = coeffs.add(f"{layer.name}.filter", layer.weight.T.copy())
-            w["words"] = coeffs.add(
-                f"{layer.name}.words", _channel_words(layer.bias, layer.multipliers, layer.shifts)
-            )
+            w["words"] = coeffs.add(f"{layer.name}.words", _layer_words(layer))
         weights.append(w)
     coeff_size = max(coeffs.size, chip.GMEM_ALIGNMENT)
     ctx_addr = chip.GMEM_BASE + coeff_size
@@ -1962,12 +2024,17 @@ def _emit_elementwise(
 
 def _emit_qcast(em: _Em, layer: QCast, arena: Arena, w: dict[str, int]) -> None:
     signed = layer.output.signed
+    zp = zero_point(layer.output)
 
     def compute(ins: list[LT], tmps: list[LT], q: LT) -> None:
         (f,) = ins
         em.ar(ArEu.MUL, f, Precision.FP32, [(f, Precision.FP32, True),
               (f32_bits(layer.inv_scale), Precision.FP32, True)], round_mode=0)  # fmt: skip
         em.ar(ArEu.CAST, f, Precision.INT32, [(f, Precision.FP32, True)])
+        if zp:
+            # the zero point added in int32 (saturating), before the saturating cast to 8 bits
+            em.ar(ArEu.ADD, f, Precision.INT32,
+                  [(f, Precision.INT32, True), (zp, Precision.INT32, True)])  # fmt: skip
         em.ar(ArEu.CAST, q, Precision.INT8, [(f, Precision.INT32, True)], cast_signed=signed)
 
     _emit_elementwise(em, layer, arena, 4, (), compute)
@@ -1981,8 +2048,8 @@ def _emit_dcast(em: _Em, layer: DCast, arena: Arena, w: dict[str, int]) -> None:
         em.prog.add(
             RqDqOp, reads=[q.range], writes=[f.range], tsk_eu_typ=RqDqEu.DQ0,
             res0_addr=f.addr(), res0_shape=f.shape, res0_prec=Precision.FP32,
-            opd0_addr=q.addr(), opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=0,
-            opd1_const=True, opd2_addr=f32_bits(layer.scale), opd2_sign=True, round_mode=0,
+            opd0_addr=q.addr(), opd0_prec=Precision.INT8, opd0_sign=src.signed,
+            opd1_addr=zero_point(src) & 0xFFFFFFFF, opd1_const=True, opd2_addr=f32_bits(layer.scale), opd2_sign=True, round_mode=0,
         )  # fmt: skip
 
     _emit_elementwise(em, layer, arena, 1, (), compute)
@@ -1991,14 +2058,24 @@ def _emit_dcast(em: _Em, layer: DCast, arena: Arena, w: dict[str, int]) -> None:
 def _emit_requant(em: _Em, layer: Requant, arena: Arena, w: dict[str, int]) -> None:
     (src,) = layer.inputs
 
-    def compute(ins: list[LT], tmps: list[LT], y: LT) -> None:
-        em.rq1(y, ins[0], src.signed, layer.output.signed, imm=(layer.multiplier, layer.shift))
+    zp_in, zp_out = zero_point(src), zero_point(layer.output)
 
-    _emit_elementwise(em, layer, arena, 1, (), compute)
+    def compute(ins: list[LT], tmps: list[LT], y: LT) -> None:
+        x, x_signed = ins[0], src.signed
+        if zp_in:
+            # quant.rq1 has no input offset: q - zp in int32 first (exact)
+            (x,), x_signed = tmps, True
+            em.ar(ArEu.SUB, x, Precision.INT32,
+                  [(ins[0], Precision.INT8, src.signed), (zp_in, Precision.INT32, True)])  # fmt: skip
+        imm = (layer.multiplier, layer.shift)
+        em.rq1(y, x, x_signed, layer.output.signed, imm=imm, zp=zp_out)
+
+    _emit_elementwise(em, layer, arena, 1, (4,) if zp_in else (), compute)
 
 
 def _emit_add(em: _Em, layer: Add, arena: Arena, w: dict[str, int]) -> None:
     out = layer.output
+    offset = add_offset(layer)
 
     def compute(ins: list[LT], tmps: list[LT], y: LT) -> None:
         acc, tmp = tmps
@@ -2007,14 +2084,28 @@ def _emit_add(em: _Em, layer: Add, arena: Arena, w: dict[str, int]) -> None:
                   [(x, Precision.INT8, src.signed), (m, Precision.INT32, True)])  # fmt: skip
         em.ar(ArEu.ADD, acc, Precision.INT32,
               [(acc, Precision.INT32, True), (tmp, Precision.INT32, True)])  # fmt: skip
-        em.rq1(y, acc, True, out.signed, imm=(1, layer.shift))
+        if offset:
+            # the inputs' zero points times their multipliers, taken out in int32
+            em.ar(ArEu.ADD, acc, Precision.INT32,
+                  [(acc, Precision.INT32, True), (-offset, Precision.INT32, True)])  # fmt: skip
+        em.rq1(y, acc, True, out.signed, imm=(1, layer.shift), zp=zero_point(out))
         _clamp(em, y, out, layer.relu, layer.limit)
 
     _emit_elementwise(em, layer, arena, 1, (4, 4), compute)
 
 
+def add_offset(layer: Add) -> int:
+    """sum(multiplier x zero point) of the inputs: what the add takes out of its int32 sum."""
+    return sum(m * zero_point(b) for m, b in zip(layer.multipliers, layer.inputs, strict=True))
+
+
 def _clamp(em: _Em, y: LT, out: Buf, relu: bool, limit: int | None) -> None:
-    if relu and out.signed:
+    zp = zero_point(out)
+    if relu and zp:
+        # the real 0 is stored as the zero point
+        em.ar(ArEu.MAX, y, Precision.INT8,
+              [(y, Precision.INT8, out.signed), (zp, Precision.INT8, out.signed)])  # fmt: skip
+    elif relu and out.signed:
         em.ar(ArEu.MAX, y, Precision.INT8, [(y, Precision.INT8, True), (0, Precision.INT8, True)])
     if limit is not None:
         # a clipped ReLU (ReLU6): the clamp in stored units, after the requant's saturation
@@ -2193,6 +2284,8 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
     stride = (1, layer.stride[1]) if fold > 1 else layer.stride
     ke_zero = (0 if fold > 1 else layer.dilation[0] - 1, layer.dilation[1] - 1)
     filt, words = em.io.coeffs
+    # the padding is the real 0: the input's zero point (its -zp sum(W) is in the bias)
+    pad_value = zero_point(src) & 0xFF
 
     chunks = _oc_chunks(layer)
 
@@ -2207,7 +2300,7 @@ def _emit_conv(em: _Em, layer: Conv, arena: Arena, w: dict[str, int]) -> None:
                 res0_addr=acc.addr(), res0_shape=acc.shape, res0_prec=Precision.INT32,
                 opd0_addr=x.addr(), opd0_shape=x.shape[1:], opd0_prec=Precision.INT8,
                 opd0_sign=src.signed, opd1_addr=f.addr(), kernel=kernel, opd1_sign=True,
-                opd2_addr=0, opd2_const=True, opd3_addr=0, opd3_const=True,
+                opd2_addr=0, opd2_const=True, opd3_addr=pad_value, opd3_const=True,
                 pad=_pads(layer, s), stride=stride, ke_zero=ke_zero,
             )  # fmt: skip
             em.ar(ArEu.ADDS, acc, Precision.INT32,
@@ -2246,8 +2339,8 @@ def _emit_dwconv(em: _Em, layer: DwConv, arena: Arena, w: dict[str, int]) -> Non
             tsk_eu_typ=PordEu.DEPTHWISE, res0_addr=acc.addr(), res0_shape=acc.shape,
             res0_prec=Precision.INT32, opd0_addr=x.addr(), opd0_shape=x.shape[2:],
             opd0_prec=Precision.INT8, opd0_sign=src.signed, opd1_addr=kern.addr(),
-            opd1_sign=True, opd2_addr=bias.addr(), opd2_sign=True, opd3_addr=0,
-            opd3_const=True, kernel=(kh, kw), stride=layer.stride,
+            opd1_sign=True, opd2_addr=bias.addr(), opd2_sign=True,
+            opd3_addr=zero_point(src) & 0xFF, opd3_const=True, kernel=(kh, kw), stride=layer.stride,
             ke_zero=(layer.dilation[0] - 1, layer.dilation[1] - 1), pad=_pads(layer, s),
             round_mode=em.round_mode,
         )  # fmt: skip
@@ -2303,7 +2396,7 @@ def _requant_out(
     limit: int | None = None,
 ) -> LT:
     y = arena.alloc(acc.shape, 1)
-    em.rq1(y, acc, True, out.signed, params=rq, imm=imm)
+    em.rq1(y, acc, True, out.signed, params=rq, imm=imm, zp=zero_point(out) if rq is None else 0)
     _clamp(em, y, out, relu, limit)
     return y
 
@@ -2375,14 +2468,25 @@ def _emit_avgpool(em: _Em, layer: AvgPool, arena: Arena, w: dict[str, int]) -> N
         em.load(x, src.address, _dense(src.shape), Precision.INT8)
     em.flush_prefetch()
     y = arena.alloc((n, c, 1, 1), 1)
+    zp_in, zp_out = zero_point(src), zero_point(out)
+    asym = bool(zp_in or zp_out)
+    # with zero points: the window sum in int32 (multiplier 1, no shift), N zp_in taken out,
+    # then quant.rq1 by the layer's 31-bit multiplier with the result's zero point
+    acc = arena.alloc((n, c, 1, 1), 4) if asym else y
     em.prog.add(
-        PordOp, reads=[x.range], writes=[y.range], tsk_eu_typ=PordEu.AVGPOOLING,
-        res0_addr=y.addr(), res0_shape=y.shape, res0_prec=Precision.INT8, opd0_addr=x.addr(),
+        PordOp, reads=[x.range], writes=[acc.range], tsk_eu_typ=PordEu.AVGPOOLING,
+        res0_addr=acc.addr(), res0_shape=acc.shape,
+        res0_prec=Precision.INT32 if asym else Precision.INT8, opd0_addr=x.addr(),
         opd0_shape=(h, wd), opd0_prec=Precision.INT8, opd0_sign=src.signed, kernel=(h, wd),
-        opd1_addr=layer.multiplier, opd1_const=True, opd1_sign=False,
-        opd2_addr=layer.shift, opd2_const=True, opd3_addr=0, opd3_const=True,
+        opd1_addr=1 if asym else layer.multiplier, opd1_const=True, opd1_sign=False,
+        opd2_addr=0 if asym else layer.shift, opd2_const=True, opd3_addr=0, opd3_const=True,
         round_mode=em.round_mode,
     )  # fmt: skip
+    if asym:
+        if zp_in:
+            em.ar(ArEu.ADD, acc, Precision.INT32,
+                  [(acc, Precision.INT32, True), (-h * wd * zp_in, Precision.INT32, True)])  # fmt: skip
+        em.rq1(y, acc, True, out.signed, imm=(layer.multiplier, layer.shift), zp=zp_out)
     em.store(y, out.address, _dense(out.shape), Precision.INT8)
 
 

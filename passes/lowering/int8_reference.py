@@ -8,8 +8,12 @@ accumulated in int32, the int32 bias added with saturation, requantization as
 `round_shift(window sum * multiplier, shift)`, depthwise conv as the per-channel int32 sum with
 its bias, clipped ReLUs as a clamp of the requantized integers, concat as a copy, table lookups
 by the input's 8-bit pattern, the input quantizer as float32 `x * (1 / scale)`
-rounded then saturated, and the output as float32 `q * scale`. The simulator's output must equal
-this bit for bit on every tensor (`tests/test_e2e_int8.py`).
+rounded then saturated, and the output as float32 `q * scale`. Zero points (asymmetric types,
+`zero_point` of a buffer) enter where the commands take them: added after a quantizer's rounding
+and a requant's shift, subtracted before a requant, an add's multipliers, the average pool's
+requant and the output's dequantization, and as the value of a conv's padding (the bias
+already holds `-zp * sum(W)`). The simulator's output must equal this bit for bit on every
+tensor (`tests/test_e2e_int8.py`, `tests/test_int8_asymmetric.py`).
 
 Float layers are the FP32 reference interpreter's kernel of their top op; a layer computed in
 F16/BF16 gets its (already 16-bit) inputs and weights as f32 values and its result rounded to
@@ -48,6 +52,8 @@ from nntc.passes.lowering.int8 import (
     MaxPool,
     QCast,
     Requant,
+    add_offset,
+    zero_point,
 )
 from nntc.targets.reference.interpreter import TopFunctions
 from nntc.targets.weight_store import WeightStore
@@ -112,14 +118,15 @@ def _sat(x: np.ndarray, buf: Buf) -> np.ndarray:
 
 
 def _windows(x: np.ndarray, layer: Conv) -> Iterator[tuple[int, int, np.ndarray]]:
-    """(ky, kx, the zero-padded input rows and columns that tap meets), for every kernel tap."""
+    """(ky, kx, the padded input rows and columns that tap meets), for every kernel tap; the
+    padding is the input's zero point (the stored real 0)."""
     n, c, ih, iw = x.shape
     _, _, kh, kw = layer.weight.shape
     _, _, oh, ow = layer.output.shape
     pt, pl, pb, pr = layer.pads
     sh, sw = layer.stride
     dh, dw = layer.dilation
-    xp = np.zeros((n, c, ih + pt + pb, iw + pl + pr), np.int64)
+    xp = np.full((n, c, ih + pt + pb, iw + pl + pr), zero_point(layer.inputs[0]), np.int64)
     xp[:, :, pt : pt + ih, pl : pl + iw] = x
     for ky in range(kh):
         for kx in range(kw):
@@ -149,7 +156,9 @@ def _dwconv(x: np.ndarray, layer: DwConv) -> np.ndarray:
 
 
 def _activation(y: np.ndarray, relu: bool, limit: int | None, out: Buf) -> np.ndarray:
-    y = np.maximum(y, 0) if relu else y
+    zp = zero_point(out)
+    y = y + zp
+    y = np.maximum(y, zp) if relu else y
     y = _sat(y, out).astype(np.int64)
     return _sat(np.minimum(y, limit) if limit is not None else y, out)
 
@@ -200,13 +209,15 @@ def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
         return round_to_kind(args[0], out.kind)
     if isinstance(layer, QCast):
         scaled = args[0].astype(np.float32) * np.float32(layer.inv_scale)
-        return _sat(np.clip(round_float(scaled, mode), *INT32), out)
+        q = np.clip(round_float(scaled, mode), *INT32).astype(np.int64)
+        return _sat(np.clip(q + zero_point(out), *INT32), out)
     if isinstance(layer, DCast):
-        return (args[0].astype(np.float32) * np.float32(layer.scale)).astype(np.float32)
+        q = args[0].astype(np.int64) - zero_point(layer.inputs[0])
+        return (q.astype(np.float32) * np.float32(layer.scale)).astype(np.float32)
     if isinstance(layer, Requant):
-        return _sat(
-            round_shift(args[0].astype(np.int64) * layer.multiplier, layer.shift, mode), out
-        )
+        q = args[0].astype(np.int64) - zero_point(layer.inputs[0])
+        y = round_shift(q * layer.multiplier, layer.shift, mode)
+        return _sat(y + zero_point(out), out)
     if isinstance(layer, Conv):
         conv = _dwconv(args[0], layer) if isinstance(layer, DwConv) else _conv(args[0], layer)
         acc = np.clip(conv + layer.bias.reshape(1, -1, 1, 1), *INT32)
@@ -234,10 +245,14 @@ def _run(layer: Layer, args: list[np.ndarray], mode: int) -> np.ndarray:
         return _sat(y, out)
     if isinstance(layer, AvgPool):
         total = args[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
+        zp_in, zp_out = zero_point(layer.inputs[0]), zero_point(out)
+        if zp_in or zp_out:
+            total = total - args[0].shape[2] * args[0].shape[3] * zp_in
+            return _sat(round_shift(total * layer.multiplier, layer.shift, mode) + zp_out, out)
         return _sat(round_shift(total * layer.multiplier, layer.shift, mode), out)
     if isinstance(layer, Add):
         acc = sum(a.astype(np.int64) * m for a, m in zip(args, layer.multipliers, strict=True))
-        y = round_shift(np.asarray(acc), layer.shift, mode)
+        y = round_shift(np.asarray(acc) - add_offset(layer), layer.shift, mode)
         return _activation(y, layer.relu, layer.limit, out)
     if isinstance(layer, MatMul):
         k, n = layer.weight.shape

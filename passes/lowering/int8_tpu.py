@@ -31,7 +31,11 @@ the result's stored units (the integer the result is clamped at). Integer tensor
 `!quant.uniform` types of the quant IR (their scales are what `--dequantize` applies); int8
 filters and int32 biases are stored integers, `!quant.uniform<i8:f32, 1.0>` and
 `<i32:f32, 1.0>` (their scales are folded into the multipliers), each in a new weight-store
-entry named after its layer (`conv1.filter`, `conv1.bias`, `sig.table`).
+entry named after its layer (`conv1.filter`, `conv1.bias`, `sig.table`). Asymmetric
+activations keep their zero points in their types; the ops mean what the chip computes on
+the stored values (a conv or matmul bias holds `-zp_in * sum(W)`, padding is `zp_in`, an
+average pool's multiplier is quant.rq1's 31-bit one when a zero point is involved: see
+`passes/lowering/int8.py`).
 
 A tensor that another one reinterprets (a reshape, `top.input`, the same bytes under another
 shape or name) is a `tpu.reshape` at the location of the op that made it, so that reading back
@@ -589,8 +593,6 @@ class _Reader:
         if fk is not None:
             return fk
         st = tpu.storage_type(el)
-        if isinstance(el, QuantizedType) and el.zero_point != 0:  # type: ignore[attr-defined]
-            raise CannotLower(f"asymmetric types (zero point) are not supported: {ty}")
         if isinstance(el, QuantizedType) and not isinstance(el, UniformQuantType):
             raise CannotLower(f"expected a per-tensor type for an activation, got {ty}")
         if not (isinstance(st, IntegerType) and st.width.data == 8):
@@ -605,7 +607,11 @@ class _Reader:
                 f"(the module's {ROUND_MODE_ATTR})"
             )
 
-    def int_weight(self, value: SSAValue | None, dtype: type, what: str) -> np.ndarray | None:
+    def int_weight(
+        self, value: SSAValue | None, dtype: type, what: str, any_zp: bool = False
+    ) -> np.ndarray | None:
+        """The stored integers of a weight operand; `any_zp`: its type may have a zero point
+        (a table holds stored results, in the result's type)."""
         if value is None:
             return None
         owner = value.owner
@@ -613,7 +619,7 @@ class _Reader:
             raise CannotLower(f"expected the {what} to be a top.weight")
         el = cast(TensorType, value.type).get_element_type()
         if isinstance(el, QuantizedType) and not (
-            isinstance(el, UniformQuantType) and el.zero_point == 0
+            isinstance(el, UniformQuantType) and (any_zp or el.zero_point == 0)
         ):
             raise CannotLower(f"expected the {what} to hold stored integers, got {value.type}")
         return np.asarray(weight_value(owner, self.store)).astype(dtype)
@@ -694,8 +700,11 @@ class _Reader:
         if isinstance(op, tpu.MaxPoolOp):
             if op.do_relu.value.data:
                 raise CannotLower("a max pool with a fused ReLU is not supported yet")
+            out_b = self.buf(out, label, kind)
+            if int8.zero_point(out_b) != int8.zero_point(x[0]):
+                raise CannotLower("INT8 max pooling keeps its input's zero point")
             return MaxPool(
-                label, x, self.buf(out, label, kind),
+                label, x, out_b,
                 kernel=cast(tuple[int, int], tpu._ints(op.kernel_shape)),
                 stride=cast(tuple[int, int], tpu._ints(op.strides)),
                 pads=cast(tuple[int, int, int, int], tpu._ints(op.pads)),
@@ -739,12 +748,13 @@ class _Reader:
             )  # fmt: skip
         if isinstance(op, tpu.ConcatOp):
             out_b = self.buf(out, label, kind)
-            if any(b.kind != kind for b in x):
+            zp = int8.zero_point(out_b)
+            if any(b.kind != kind or int8.zero_point(b) != zp for b in x):
                 raise CannotLower("every input of the concat must have the result's type")
             rank = len(out_b.dims)
             return Concat(label, x, out_b, axis=op.axis.value.data + 4 - rank)
         if isinstance(op, tpu.LutOp):
-            table = self.int_weight(op.table, np.int64, "table")
+            table = self.int_weight(op.table, np.int64, "table", any_zp=True)
             dtype = np.int8 if kind == "i8" else np.uint8
             return Lut(
                 label, x, self.buf(out, label, kind), table=cast(np.ndarray, table).astype(dtype)
