@@ -34,9 +34,9 @@ Given a top-level module, its calibration statistics and held-out calibration in
    everything in F16 ends there). Once the target is met, the moved layers are tried back in
    INT8, last run first: a run's moved layers together, else each half of them, down to single
    layers, and stay there when the score still meets the target; this leaves the layers that
-   matter. On the PP-OCRv4 detector (96 x 96 text crops) this
-   moves 25 of 167 layers where ranking single layers moved 167. Ties go to program order, so
-   the result is deterministic. Entries of the user's precision table are kept as they are.
+   matter. On the PP-OCRv4 detector (96 x 96 text crops) this needs 13 to 63 F16 layers (by
+   crop set) where ranking single layers needed 167. Ties go to program order, so the result
+   is deterministic. Entries of the user's precision table are kept as they are.
 """
 
 from __future__ import annotations
