@@ -6,6 +6,13 @@ the arrays live in an `.npz` next to the `.mlir`. The module records the file in
 when the IR comes from stdin). Passes reach the arrays through `weight_store_of(module)`, which
 nntc-opt fills before the pipeline runs; a pass that creates or changes a weight calls `store[name] =
 array` and the driver writes the updated store next to `-o` afterwards.
+
+IR printed without a file to put an `.npz` next to (nntc-opt to stdout) carries its changed weights
+inline instead: a float `top.weight` as its own `dense<...>` value, and every other one (quantized
+weights, whose element type has no numpy dtype, and the byte blobs of `bm1684x` ops) in the module
+attribute `nntc.inline_weights`, a dictionary from weight name to a `dense<...>` of the array's own
+numpy dtype (the storage integers of a quantized weight). `load_weight_store` moves that dictionary
+into the store, where its entries take precedence over the `.npz`, so such IR reads back as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +26,13 @@ import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IntegerType,
     ModuleOp,
+    Signedness,
     StringAttr,
     TensorType,
 )
@@ -29,6 +42,9 @@ from nntc.targets.atomic import atomic_path
 
 WEIGHTS_ATTR = "nntc.weights"
 """Module attribute naming the side-car `.npz` file."""
+
+INLINE_WEIGHTS_ATTR = "nntc.inline_weights"
+"""Module attribute holding weights printed inline: `{name = dense<...> : tensor<...>, ...}`."""
 
 
 class WeightStoreError(Exception):
@@ -70,7 +86,7 @@ class WeightStore:
         return self._arrays[name]
 
     def __setitem__(self, name: str, array: np.ndarray) -> None:
-        self._arrays[name] = np.ascontiguousarray(array)
+        self._arrays[name] = np.asarray(array, order="C")  # keeps 0-d (ascontiguousarray: 1-d)
         self._changed.add(name)
 
     def names(self) -> list[str]:
@@ -145,8 +161,27 @@ def load_weight_store(module: ModuleOp, ir_path: Path | None) -> WeightStore:
             raise WeightStoreError(f"module attribute '{WEIGHTS_ATTR}' must be a string path")
         base = ir_path.parent if ir_path is not None else Path.cwd()
         store = WeightStore(base / attr.data)
+    inline = module.attributes.pop(INLINE_WEIGHTS_ATTR, None)
+    if inline is not None:
+        if not isinstance(inline, DictionaryAttr):
+            raise WeightStoreError(
+                f"module attribute '{INLINE_WEIGHTS_ATTR}' must be a dictionary of dense arrays"
+            )
+        for name, value in inline.data.items():
+            if not isinstance(value, DenseIntOrFPElementsAttr):
+                raise WeightStoreError(
+                    f"weight '{name}' in module attribute '{INLINE_WEIGHTS_ATTR}' must be a "
+                    f"dense<...> array, got {value}"
+                )
+            # Marked as changed: the next output (file or stdout) must carry them on.
+            store[name] = dense_to_numpy(value)
     attach_weight_store(module, store)
     return store
+
+
+def inline_weights_attr(store: WeightStore, names: Iterable[str]) -> DictionaryAttr:
+    """The `nntc.inline_weights` dictionary of `names`, sorted so that equal stores print equally."""
+    return DictionaryAttr({name: array_to_dense(store[name], name) for name in sorted(set(names))})
 
 
 def weight_ops(module: Operation) -> list[Operation]:
@@ -181,8 +216,6 @@ _NUMPY_OF_MLIR = {
 
 def numpy_dtype(element_type: Attribute) -> np.dtype:
     """The numpy dtype that holds a builtin element type (bf16 is held as its f32 value)."""
-    from xdsl.dialects.builtin import IntegerType, Signedness
-
     text = str(element_type)
     if text in _NUMPY_OF_MLIR:
         return np.dtype(_NUMPY_OF_MLIR[text])
@@ -201,6 +234,8 @@ def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     dtype = numpy_dtype(element_type)
     if str(element_type) == "bf16":
         return np.array(attr.get_values(), dtype=np.float32).reshape(shape)
+    if dtype == np.bool_:  # the parser stores `true` as 0xff, which is no valid numpy bool
+        return (np.frombuffer(attr.data.data, dtype=np.uint8) != 0).reshape(shape)
     return np.frombuffer(attr.data.data, dtype=dtype).reshape(shape).copy()
 
 
@@ -208,3 +243,26 @@ def numpy_to_dense(array: np.ndarray, tensor_type: TensorType) -> DenseIntOrFPEl
     dtype = numpy_dtype(tensor_type.get_element_type())
     data = np.ascontiguousarray(array, dtype=dtype)
     return DenseIntOrFPElementsAttr(tensor_type, BytesAttr(data.tobytes()))
+
+
+def array_to_dense(array: np.ndarray, name: str = "") -> DenseIntOrFPElementsAttr:
+    """`array` as a dense attribute of its own dtype: `i8`, `ui8`, `i32`, `f32`, `i1`, ..."""
+    kind, bits = array.dtype.kind, array.dtype.itemsize * 8
+    element_type: Attribute | None = None
+    if kind == "f":
+        element_type = {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}.get(bits)
+    elif kind == "i":
+        element_type = IntegerType(bits)
+    elif kind == "u":
+        element_type = IntegerType(bits, Signedness.UNSIGNED)
+    elif kind == "b":
+        element_type = IntegerType(1)
+    if element_type is None:
+        raise WeightStoreError(f"weight '{name}' has dtype {array.dtype}, which IR cannot hold")
+    data = np.asarray(array, dtype=array.dtype.newbyteorder("="), order="C")  # dense is native
+    if kind == "b":
+        data = data.astype(np.uint8)
+    return DenseIntOrFPElementsAttr(
+        TensorType(element_type, array.shape),  # type: ignore[arg-type]
+        BytesAttr(data.tobytes()),
+    )

@@ -3,9 +3,23 @@
 It is xDSL's `xdsl-opt` (every upstream dialect, pass, flag and target) with the nntc dialects,
 passes and targets registered lazily, plus what mlir-opt users type every day:
 `--mlir-print-ir-before/after(-all)`, `--mlir-timing`, and `--verify-diagnostics` with MLIR's
-`// expected-error @+1 {{...}}` semantics. It loads the side-car weight store of its input and
-writes the updated store next to `-o`. Errors are one located line (plus the source line) on
+`// expected-error @+1 {{...}}` semantics. Errors are one located line (plus the source line) on
 stderr and a non-zero exit code; `--debug` shows the Python traceback instead.
+
+Weights. IR names its weights (`top.weight "conv1.w"`) and finds them in the side-car `.npz` its
+module attribute `nntc.weights` names (see `nntc.targets.weight_store`). When a pass creates or
+changes weights, the output has to carry them:
+
+- `-o out.mlir`: the weights the output uses go to `out.npz`, which `nntc.weights` then names.
+  The store the input was read from is never overwritten (other IR may name it): when `out.npz`
+  is that file (`nntc-opt q.mlir -o q.asm`, or `-o q.mlir` in place) they go to `q.asm.npz`.
+- stdout: no file is written. A changed float `top.weight` prints its array as its own
+  `dense<...>` value; every other changed weight (a quantized `top.weight`, whose element type
+  has no literal, or the byte blob of a `bm1684x` op) prints by name, with its array, as stored
+  integers of its numpy dtype, in the module attribute `nntc.inline_weights`. Either form reads
+  back, so `nntc-opt q.mlir -p quantize | nntc-opt - -p ...` sees the same weights.
+- `-t bm1684x-asm` and `-t bmodel` write no `.npz`: neither output names weights (a bmodel holds
+  its coefficients; a listing prints them in hex, up to a size, and is parsed without a store).
 """
 
 from __future__ import annotations
@@ -512,13 +526,17 @@ class NntcOptMain(xDSLOptMain):
         binary = self._binary_target()
         if binary is not None:  # the bytes hold the weights: no side-car to write
             return binary.emit_bytes(self.ctx, module)
-        self._write_weight_store(module)
+        # Only IR text names weights; other listings (-t bm1684x-asm) are read without a store.
+        if parse_spec(self.args.target).name == "mlir":
+            self._write_weight_store(module)
         return self.output_resulting_program(module)
 
     def _write_weight_store(self, module: ModuleOp) -> None:
-        """Save changed weights next to `-o`; keep pointing at the input store otherwise."""
+        """Make the printed IR find every weight it uses (see the module docstring)."""
         from nntc.targets.weight_store import (
+            INLINE_WEIGHTS_ATTR,
             WEIGHTS_ATTR,
+            inline_weights_attr,
             numpy_to_dense,
             weight_ops,
             weight_store_of,
@@ -528,25 +546,64 @@ class NntcOptMain(xDSLOptMain):
         ops = weight_ops(module)
         used = {op.properties["weight_name"].data for op in ops}  # type: ignore[union-attr]
         out = Path(self.args.output_file) if self.args.output_file else None
-        stored = [n for n in used if n in store]
+        stored = sorted(n for n in used if n in store)
         if store.dirty and out is not None and stored:
-            npz = out.with_suffix(".npz")
+            npz = _side_car_path(out, store.path)
             store.save(npz, stored)
             module.attributes[WEIGHTS_ATTR] = StringAttr(npz.name)
             return
+        inline: set[str] = set()
         if store.dirty and out is None:
             # stdout carries no side-car: changed weights travel inline instead.
+            section: set[str] = set()
             for op in ops:
                 name = op.properties["weight_name"].data  # type: ignore[union-attr]
-                if name in store.changed and "value" not in op.properties and op.results:
-                    op.properties["value"] = numpy_to_dense(store[name], op.results[0].type)  # type: ignore[arg-type]
-        if store.path is not None and stored:
+                if name not in store.changed or "value" in op.properties:
+                    continue
+                inline.add(name)
+                if _holds_value(op):
+                    result_type = op.results[0].type
+                    op.properties["value"] = numpy_to_dense(store[name], result_type)  # type: ignore[arg-type]
+                else:  # a quantized top.weight, or a bm1684x op's blob: in the module's section
+                    section.add(name)
+            if section:
+                module.attributes[INLINE_WEIGHTS_ATTR] = inline_weights_attr(store, section)
+        from_file = [n for n in stored if n not in inline]
+        if store.path is not None and from_file:
             base = out.parent if out is not None else Path.cwd()
             module.attributes[WEIGHTS_ATTR] = StringAttr(
                 os.path.relpath(store.path.resolve(), base.resolve())
             )
-        elif WEIGHTS_ATTR in module.attributes and not stored:
+        elif WEIGHTS_ATTR in module.attributes and not from_file:
             del module.attributes[WEIGHTS_ATTR]
+
+
+def _holds_value(op: Operation) -> bool:
+    """Whether a weight op can print its array as its own `dense<...>` value: a `top.weight`
+    whose element type numpy can hold (the dense literal has the result's type, and a quantized
+    element type has no literal)."""
+    from nntc.dialects.top import WeightOp
+    from nntc.targets.weight_store import WeightStoreError, numpy_dtype
+
+    if not isinstance(op, WeightOp):
+        return False
+    try:
+        numpy_dtype(op.output.type.get_element_type())  # type: ignore[union-attr]
+    except WeightStoreError:
+        return False
+    return True
+
+
+def _side_car_path(out: Path, input_store: Path | None) -> Path:
+    """Where the weights of output `out` go: `out` with the suffix `.npz`, unless that is the
+    store the input was read from (`-o q.asm` for `q.mlir`), which other IR may still name;
+    then `q.asm.npz`."""
+    candidates = [out.with_suffix(".npz"), out.with_name(out.name + ".npz")]
+    candidates.append(out.with_name(out.name + ".out.npz"))  # `-o q` for q.npz: both above clash
+    if input_store is None:
+        return candidates[0]
+    taken = input_store.resolve()
+    return next(path for path in candidates if path.resolve() != taken)
 
 
 def _one_line(err: Exception) -> str:
