@@ -14,6 +14,11 @@ calibrates (`--methods max`, a few inputs) and writes `<net>_quant.mlir` and
 
 `SOURCE_DATE_EPOCH` fixes the bmodel's creation time so that the bytes compare. The three take
 about 25 s on two shared cores (EfficientNet-Lite0 15 s of it).
+
+The PP-OCRv4 detector (96 x 96) has float layers (F16 from a precision table, F32 where INT8 code
+generation lacks the op), whose commands round differently from the numpy reference: there the
+integer layers are compared bit for bit when fed the simulated float results, and each float
+layer against the reference on its simulated inputs (about 30 s).
 """
 
 from __future__ import annotations
@@ -140,3 +145,47 @@ def test_efficientnet_lite0(tmp_path: Path) -> None:
     folder = calibrate(tmp_path, "efficientnet", path, spec.input_name, samples)
     x = {spec.input_name: (0.5 * models.synthetic_image(224)[:, :, ::-1]).copy()}
     assert assert_bit_exact(tmp_path, folder, "efficientnet", x) >= 60
+
+
+@pytest.mark.slow
+def test_ppocrv4_det_96_mixed_precision(tmp_path: Path) -> None:
+    """PP-OCRv4 detector on 96 x 96 crops of a text page, with the first blocks in F16 (a
+    precision table, as mixed precision makes them) and the layers `quantize` keeps in float
+    (SE gates, the head's deconvs): every integer layer and cast bit-exact when fed the
+    simulated float layers' results, each float layer against the reference on the simulated
+    inputs (`test_int8_f16.check_net`). Every result is stored (`store_all`) to compare it."""
+    data = pytest.importorskip("skimage.data")
+    ppocr = pytest.importorskip("models.ppocr")
+    from test_int8_f16 import check_net
+    from test_int8_ppocr import SIZE, _crop
+
+    from nntc.passes.lowering.int8 import Float
+
+    try:
+        path = models.ppocrv4_det_onnx()
+    except ppocr.MissingPackage as why:
+        pytest.skip(str(why))
+    page = data.page()
+    samples = [_crop(page, y, x) for y, x in ((0, 0), (95, 96), (0, 192), (47, 250))]
+    qtable = tmp_path / "qtable"
+    # the stem conv, its depthwise conv, hard-swish and affine: a run mixed precision moves
+    layers = ["p2o.BatchNormalization.0", "p2o.Add.2", "p2o.Div.0", "p2o.Mul.4", "p2o.Add.6"]
+    qtable.write_text("".join(f"{name} F16\n" for name in layers))
+    np.savez(tmp_path / "cali.npz", x=np.stack(samples[:3]))
+    code = cali_main(
+        [
+            "--net_name", "ppocr", "--model", str(path), "--cali_npz", str(tmp_path / "cali.npz"),
+            "--input_names", "x", "--input_shapes", f"[1,3,{SIZE},{SIZE}]", "--methods", "max",
+            "--holdout", "1", "--expected_cos", "0.1", "--no_bias_correction",
+            "--qtable", str(qtable), "--outdir", str(tmp_path / "out"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    module = read_ir(tmp_path / "out" / "ppocr_batch1" / "ppocr_quant.mlir")
+    net = plan_int8_net(module, "ppocr")
+    store = weight_store_of(module)
+    data_bytes = bmodel_bytes(ir_to_bmodel(ModuleOp([emit_int8_net(net, store, True)]), store))
+    floats = [layer for layer in net.layers if isinstance(layer, Float)]
+    assert {f.computes for f in floats} == {"f16", "f32"}
+    assert len(net.layers) - len(floats) > 150
+    check_net(net, data_bytes, [{"x": samples[3]}])
