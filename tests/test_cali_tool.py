@@ -9,15 +9,15 @@ reproduces the written quant IR, and the error paths (one line, exit 2, nothing 
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
 
+import models
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 from PIL import Image
 from test_e2e_int8 import small_cnn
 
@@ -32,10 +32,7 @@ def tiny_cnn() -> onnx.ModelProto:
     """conv-relu, maxpool, conv-relu, sigmoid gate (lookup table), global pool, gemm, softmax."""
     rng = np.random.default_rng(4)
 
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
+    init = models.he_initializer(rng)
 
     nodes = [
         helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import models
 import numpy as np
 import onnx
 import pytest
@@ -55,10 +56,7 @@ from nntc.targets.weight_store import attach_weight_store, weight_store_of
 def small_cnn() -> onnx.ModelProto:
     rng = np.random.default_rng(3)
 
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
+    init = models.he_initializer(rng)
 
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
@@ -95,10 +93,7 @@ def mobile_block(size: int = 16) -> onnx.ModelProto:
     -> gemm: the int8 ops of MobileNet / EfficientNet-Lite blocks."""
     rng = np.random.default_rng(5)
 
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
+    init = models.he_initializer(rng)
 
     six = numpy_helper.from_array(np.array(6.0, np.float32), "six")
     zero = numpy_helper.from_array(np.array(0.0, np.float32), "zero")

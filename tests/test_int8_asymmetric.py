@@ -16,12 +16,11 @@ compiled through the tpu level, as `lower-int8-to-bm1684x` compiles it:
 
 from __future__ import annotations
 
-import math
-
+import models
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 from test_e2e_int8 import cosine, float_module, simulate_all
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, f32
 from xdsl.utils.exceptions import DiagnosticException
@@ -50,10 +49,7 @@ from nntc.targets.weight_store import WeightStore, weight_store_of
 def asym_cnn() -> onnx.ModelProto:
     rng = np.random.default_rng(3)
 
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
+    init = models.he_initializer(rng)
 
     node = helper.make_node
     nodes = [

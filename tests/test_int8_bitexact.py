@@ -115,25 +115,35 @@ def assert_bit_exact(tmp: Path, folder: Path, net_name: str, x: dict[str, np.nda
     return len(keys)
 
 
-def test_digits_cnn(tmp_path: Path) -> None:
+def calibrated_digits(tmp: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """The digits CNN (He-initialised) through nntc-cali: (result folder, a held-out input)."""
     rng = np.random.default_rng(7)
     shapes = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (64, 32, 3, 3), (64,), (10, 64), (10,)]
     weights = [
         rng.standard_normal(s) * (math.sqrt(2.0 / math.prod(s[1:])) if len(s) > 1 else 0.1)
         for s in shapes
     ]
-    path = tmp_path / "digits.onnx"
+    path = tmp / "digits.onnx"
     onnx.save(_digits_onnx(weights), path)
     samples = [rng.uniform(0, 1, (1, 1, 8, 8)).astype(np.float32) for _ in range(5)]
-    folder = calibrate(tmp_path, "digits", path, "input", samples[:4])
-    assert assert_bit_exact(tmp_path, folder, "digits", {"input": samples[4]}) >= 8
+    return calibrate(tmp, "digits", path, "input", samples[:4]), {"input": samples[4]}
+
+
+def calibrated_resnet18_64(tmp: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """ResNet-18 at 64 x 64 through nntc-cali: (result folder, a held-out input)."""
+    path = models.resnet18_onnx(input_size=64)
+    samples = [models.sample_input((1, 3, 64, 64), seed) for seed in range(4)]
+    return calibrate(tmp, "resnet18", path, "input", samples[:3]), {"input": samples[3]}
+
+
+def test_digits_cnn(tmp_path: Path) -> None:
+    folder, x = calibrated_digits(tmp_path)
+    assert assert_bit_exact(tmp_path, folder, "digits", x) >= 8
 
 
 def test_resnet18_64(tmp_path: Path) -> None:
-    path = models.resnet18_onnx(input_size=64)
-    samples = [models.sample_input((1, 3, 64, 64), seed) for seed in range(4)]
-    folder = calibrate(tmp_path, "resnet18", path, "input", samples[:3])
-    assert assert_bit_exact(tmp_path, folder, "resnet18", {"input": samples[3]}) >= 20
+    folder, x = calibrated_resnet18_64(tmp_path)
+    assert assert_bit_exact(tmp_path, folder, "resnet18", x) >= 20
 
 
 def test_efficientnet_lite0(tmp_path: Path) -> None:

@@ -23,14 +23,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import models
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 from test_e2e_int8 import mobile_block, quant_module, small_cnn, softmax_cnn
-from test_int8_acceptance import _digits_onnx
-from test_int8_bitexact import calibrate
+from test_int8_bitexact import calibrated_digits, calibrated_resnet18_64
 from test_int8_f16 import dw_cnn
 from test_int8_f16_sfu import FUNCTIONS, functions_net, softmax_layernorm_net
 from xdsl.dialects.builtin import ModuleOp, StringAttr
@@ -263,26 +261,15 @@ def check_files(
 
 def test_digits_cnn_files(tmp_path: Path) -> None:
     """The digits CNN as tests/test_int8_bitexact.py builds it (nntc-cali's quant IR)."""
-    rng = np.random.default_rng(7)
-    shapes = [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,), (64, 32, 3, 3), (64,), (10, 64), (10,)]
-    weights = [
-        rng.standard_normal(s) * (math.sqrt(2.0 / math.prod(s[1:])) if len(s) > 1 else 0.1)
-        for s in shapes
-    ]
-    path = tmp_path / "digits.onnx"
-    onnx.save(_digits_onnx(weights), path)
-    samples = [rng.uniform(0, 1, (1, 1, 8, 8)).astype(np.float32) for _ in range(5)]
-    folder = calibrate(tmp_path, "digits", path, "input", samples[:4])
-    check_files(tmp_path, folder / "digits_quant.mlir", {"input": samples[4]})
+    folder, x = calibrated_digits(tmp_path)
+    check_files(tmp_path, folder / "digits_quant.mlir", x)
 
 
 def test_resnet18_files(tmp_path: Path) -> None:
     """ResNet-18 at 64 x 64 as tests/test_int8_bitexact.py builds it."""
-    path = models.resnet18_onnx(input_size=64)
-    samples = [models.sample_input((1, 3, 64, 64), seed) for seed in range(4)]
-    folder = calibrate(tmp_path, "resnet18", path, "input", samples[:3])
+    folder, x = calibrated_resnet18_64(tmp_path)
     # (--dequantize only rescales the same integers: the small nets check it)
-    check_files(tmp_path, folder / "resnet18_quant.mlir", {"input": samples[3]}, False)
+    check_files(tmp_path, folder / "resnet18_quant.mlir", x, False)
 
 
 def test_mobile_block_files(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import models
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
 from xdsl.parser import Parser
 from xdsl.transforms.canonicalize import CanonicalizePass
@@ -241,10 +242,7 @@ def small_cnn() -> onnx.ModelProto:
     """conv-relu, maxpool, a residual conv-add, concat, sigmoid, global pool, gemm, softmax."""
     rng = np.random.default_rng(3)
 
-    def init(name: str, *shape: int) -> onnx.TensorProto:
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        value = rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-        return numpy_helper.from_array(value.astype(np.float32), name)
+    init = models.he_initializer(rng)
 
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),

@@ -23,17 +23,11 @@ import numpy as np
 import onnx
 import pytest
 from conformance import (
-    ATOL,
-    FAILED,
     KNOWN_REJECTIONS,
-    PASSED,
-    REJECTED,
-    RTOL,
     Case,
     Outcome,
-    _data_sets,
-    _graph_inputs,
     check_outcome,
+    run_case,
     select_cases,
 )
 from xdsl.context import Context
@@ -111,40 +105,15 @@ def _reason(err: Exception) -> str:
     return "; ".join(dict.fromkeys(_LOCATION.sub("", line) for line in details))
 
 
-def _mismatch(name: str, got: np.ndarray, want: np.ndarray) -> str | None:
-    if got.shape != want.shape:
-        return f"output '{name}' has shape {list(got.shape)}, expected {list(want.shape)}"
-    if np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
-        return None
-    error = np.abs(got.astype(np.float64) - want.astype(np.float64))
-    return f"output '{name}' differs: max abs error {np.nanmax(error):.3g}"
+def _tpu_rejection(err: Exception) -> str | None:
+    if isinstance(err, UnsupportedModelError | OnnxImportError | DiagnosticException):
+        return _reason(err)
+    return None
 
 
 def run_case_on_tpu_reference(case: Case) -> Outcome:
     """Lower `case` to tpu IR (one module per distinct input shapes) and run every data set."""
-    model = onnx.load(str(case.path / "model.onnx"))
-    input_names = [vi.name for vi in _graph_inputs(model.graph)]
-    output_names = [vi.name for vi in model.graph.output]
-    modules: dict[tuple[tuple[int, ...], ...], ModuleOp] = {}
-    try:
-        for inputs, expected in _data_sets(case, len(input_names), len(output_names)):
-            key = tuple(tuple(x.shape) for x in inputs)
-            if key not in modules:
-                try:
-                    modules[key] = to_tpu(model, [list(s) for s in key])
-                except (UnsupportedModelError, OnnxImportError, DiagnosticException) as err:
-                    return Outcome(REJECTED, _reason(err))
-            result = run_tpu_module(modules[key], dict(zip(input_names, inputs, strict=True)))
-            for name, want in zip(output_names, expected, strict=True):
-                got = result.outputs.get(name)
-                if got is None:
-                    return Outcome(FAILED, f"no output '{name}' (got {sorted(result.outputs)})")
-                why = _mismatch(name, np.asarray(got), want)
-                if why is not None:
-                    return Outcome(FAILED, why)
-    except Exception as err:  # a crash is a failure, reported by its type and first line
-        return Outcome(FAILED, f"{type(err).__name__}: {str(err).strip().splitlines()[0]}")
-    return Outcome(PASSED)
+    return run_case(case, to_tpu, run_tpu_module, _tpu_rejection)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

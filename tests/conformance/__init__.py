@@ -234,8 +234,23 @@ def _compare(name: str, got: np.ndarray, expected: np.ndarray) -> str | None:
     )
 
 
-def run_case(case: Case) -> Outcome:
-    """Import, canonicalize and interpret `case` on each of its data sets."""
+def _import_rejection(err: Exception) -> str | None:
+    if isinstance(err, UnsupportedModelError):
+        return "; ".join(str(p) for p in err.problems)
+    if isinstance(err, OnnxImportError):
+        return _first_line(err)
+    return None
+
+
+def run_case(
+    case: Case,
+    compile: Callable[[onnx.ModelProto, list[list[int]]], ModuleOp] = compile_model,
+    run: Callable[[ModuleOp, dict[str, np.ndarray]], object] = run_module,
+    rejection: Callable[[Exception], str | None] = _import_rejection,
+) -> Outcome:
+    """Compile `case` (one module per distinct input shapes) and run each of its data sets:
+    by default import, canonicalize and interpret the top IR. `rejection` gives the reason of
+    an exception of `compile` that is a refusal (None: not one, a failure)."""
     model = onnx.load(str(case.path / "model.onnx"))
     graph = model.graph
     input_names = [vi.name for vi in _graph_inputs(graph)]
@@ -246,16 +261,17 @@ def run_case(case: Case) -> Outcome:
             key = tuple(tuple(x.shape) for x in inputs)
             if key not in modules:
                 try:
-                    modules[key] = compile_model(model, [list(s) for s in key])
-                except UnsupportedModelError as err:
-                    return Outcome(REJECTED, "; ".join(str(p) for p in err.problems))
-                except OnnxImportError as err:
-                    return Outcome(REJECTED, _first_line(err))
-            result = run_module(modules[key], dict(zip(input_names, inputs, strict=True)))
+                    modules[key] = compile(model, [list(s) for s in key])
+                except Exception as err:
+                    if (reason := rejection(err)) is None:
+                        raise
+                    return Outcome(REJECTED, reason)
+            result = run(modules[key], dict(zip(input_names, inputs, strict=True)))
             for name, want in zip(output_names, expected, strict=True):
-                got = result.outputs.get(name)
+                got = result.outputs.get(name)  # type: ignore[attr-defined]
                 if got is None:
-                    return Outcome(FAILED, f"no output '{name}' (got {sorted(result.outputs)})")
+                    got_names = sorted(result.outputs)  # type: ignore[attr-defined]
+                    return Outcome(FAILED, f"no output '{name}' (got {got_names})")
                 why = _compare(name, np.asarray(got), want)
                 if why is not None:
                     return Outcome(FAILED, why)

@@ -196,6 +196,18 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
+def he_initializer(rng: np.random.Generator) -> Callable[..., onnx.TensorProto]:
+    """`init(name, *shape)`: an ONNX initializer of He-initialised float32 values drawn from
+    `rng` (fan-in = the product of all but the first dimension; 1 for a vector)."""
+
+    def init(name: str, *shape: int) -> onnx.TensorProto:
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+        value = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+        return onnx.numpy_helper.from_array(value.astype(np.float32), name)
+
+    return init
+
+
 def sample_input(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     """Standard-normal float32 values of `shape` (the scale of a normalised image), from `seed`.
 
