@@ -249,7 +249,7 @@ def bias_corrections(
 
     from nntc.targets.reference.interpreter import (
         TopFunctions,
-        input_names,
+        function_inputs,
         main_function,
         run_module,
     )
@@ -284,10 +284,8 @@ def bias_corrections(
     interpreter = Interpreter(quantized)
     interpreter.register_implementations(reference_functions(quantized, weight_store_of(quantized)))
     fn = main_function(quantized)
-    names = input_names(fn)
     envs: list[dict[SSAValue, Any]] = [
-        dict(zip(fn.body.block.args, (np.asarray(s[n], np.float32) for n in names), strict=True))
-        for s in samples
+        dict(zip(fn.body.block.args, function_inputs(fn, s), strict=True)) for s in samples
     ]
     corrections: dict[str, np.ndarray] = {}
     for op in fn.body.block.ops:

@@ -528,6 +528,29 @@ class RunResult:
     all_values: dict[str, np.ndarray] | None = None
 
 
+def function_inputs(
+    fn: func.FuncOp,
+    inputs: Mapping[str, np.ndarray],
+    error: type[InterpreterError] = InterpreterError,
+) -> list[np.ndarray]:
+    """`fn`'s arguments from inputs keyed by the graph's input names, as float32 arrays of the
+    shapes the graph expects; `error` (one line) names a missing input or a wrong shape."""
+    names = input_names(fn)
+    missing = [name for name in names if name not in inputs]
+    if missing:
+        raise error(f"missing input(s) {missing}; the graph takes {names}, got {sorted(inputs)}")
+    args = []
+    for name, arg in zip(names, fn.body.block.args, strict=True):
+        value = np.asarray(inputs[name], dtype=np.float32)
+        expected = tuple(arg.type.get_shape())  # type: ignore[attr-defined]
+        if value.shape != expected:
+            raise error(
+                f"input '{name}' has shape {list(value.shape)}, the graph expects {list(expected)}"
+            )
+        args.append(value)
+    return args
+
+
 def run_module(
     module: ModuleOp,
     inputs: Mapping[str, np.ndarray],
@@ -540,21 +563,7 @@ def run_module(
     """Run `function` of a top-level module on named inputs; return named outputs.
     `listeners` observe every op interpreted (its arguments and results)."""
     fn = main_function(module, function)
-    names = input_names(fn)
-    missing = [name for name in names if name not in inputs]
-    if missing:
-        raise InterpreterError(
-            f"missing input(s) {missing}; the graph takes {names}, got {sorted(inputs)}"
-        )
-    args = []
-    for name, arg in zip(names, fn.body.block.args, strict=True):
-        value = np.asarray(inputs[name], dtype=np.float32)
-        expected = tuple(arg.type.get_shape())  # type: ignore[attr-defined]
-        if value.shape != expected:
-            raise InterpreterError(
-                f"input '{name}' has shape {list(value.shape)}, the graph expects {list(expected)}"
-            )
-        args.append(value)
+    args = function_inputs(fn, inputs)
     listener = _DumpAll() if dump_all else None
     interpreter = Interpreter(module, listeners=(*listeners, *((listener,) if listener else ())))
     interpreter.register_implementations(FuncFunctions())
@@ -571,6 +580,7 @@ __all__ = [
     "InterpreterError",
     "RunResult",
     "TopFunctions",
+    "function_inputs",
     "input_names",
     "output_names",
     "run_module",

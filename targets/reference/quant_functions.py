@@ -45,9 +45,9 @@ from xdsl.ir import Attribute, Operation
 from nntc.dialects import quant, top
 from nntc.dialects.quant import ROUND_MODE_ATTR, QuantizedType
 from nntc.targets.reference.interpreter import (
-    InterpreterError,
     RunResult,
     TopFunctions,
+    function_inputs,
     input_names,
     location_name,
     main_function,
@@ -225,10 +225,7 @@ class QuantRunner:
         (`QuantRunResult.stored`): an int8 tensor costs a quarter of its real values' memory and
         nothing to keep, for a caller that may want the real values later.
         """
-        missing = [name for name in self.names if name not in inputs]
-        if missing:
-            raise InterpreterError(f"missing input(s) {missing}; the graph takes {self.names}")
-        args = tuple(np.asarray(inputs[name], np.float32) for name in self.names)
+        args = tuple(function_inputs(self.function, inputs))
         dumped: dict[str, np.ndarray] = {}
         stored: dict[str, tuple[np.ndarray, Attribute]] = {}
 

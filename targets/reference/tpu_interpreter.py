@@ -48,7 +48,7 @@ from nntc.targets.reference import kernels
 from nntc.targets.reference.interpreter import (
     InterpreterError,
     RunResult,
-    input_names,
+    function_inputs,
     location_name,
     main_function,
     output_names,
@@ -507,21 +507,12 @@ def run_tpu_module(
     that cannot run, or the input that does not fit."""
     fn = main_function(module, function)
     _check_module(fn)
-    names = input_names(fn)
-    missing = [name for name in names if name not in inputs]
-    if missing:
-        raise TpuInterpreterError(
-            f"missing input(s) {missing}; the graph takes {names}, got {sorted(inputs)}"
+    args = [
+        round_to_kind(value, _kind(_element(arg)))
+        for value, arg in zip(
+            function_inputs(fn, inputs, TpuInterpreterError), fn.body.block.args, strict=True
         )
-    args = []
-    for name, arg in zip(names, fn.body.block.args, strict=True):
-        value = np.asarray(inputs[name], np.float32)
-        expected = _shape(arg)
-        if value.shape != expected:
-            raise TpuInterpreterError(
-                f"input '{name}' has shape {list(value.shape)}, the graph expects {list(expected)}"
-            )
-        args.append(round_to_kind(value, _kind(_element(arg))))
+    ]
     listener = _DumpAll() if dump_all else None
     interpreter = Interpreter(module, listeners=(listener,) if listener else ())
     interpreter.register_implementations(FuncFunctions())
